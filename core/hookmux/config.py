@@ -1,0 +1,222 @@
+"""Configuration: user, project and local TOML files, then ``HOOKMUX_*`` variables.
+
+Later sources override earlier ones key by key. Each value remembers where it
+came from, so every error names the file (or variable), the key and the reason,
+and ``hookmux config show`` can tell the user why a value is what it is. A bad
+value never stops the hook: it is reported and its default is used.
+
+File layout::
+
+    [hookmux]                 # the core
+    disabled = ["capture"]    # plugins that never run
+    handler_timeout = 10.0    # seconds a handler may take unless it declares its own
+
+    [plugins.specstatus]      # one table per plugin, validated by its schema
+    enabled = true
+    debounce_seconds = 5
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from hookmux.converter import StructureError, config_converter, structure
+from hookmux.paths import project_config_files, user_config_file
+
+PLUGIN_ENV_PREFIX = "HOOKMUX__"
+RESERVED_PLUGIN_KEYS = ("enabled",)
+
+
+@attrs.frozen(kw_only=True)
+class CoreConfig:
+    """The ``[hookmux]`` table.
+
+    :ivar disabled: plugin names that never run (``HOOKMUX_DISABLED=a,b``).
+    :ivar handler_timeout: seconds a handler may run unless it declares its own.
+    :ivar deadline: seconds hookmux may spend on one event in all; by default
+        safely under Claude Code's own timeout for that event.
+    """
+
+    disabled: tuple[str, ...] = ()
+    handler_timeout: float = 10.0
+    deadline: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    core: CoreConfig = CoreConfig()
+    #: raw ``[plugins.<name>]`` tables, merged across sources
+    plugin_tables: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
+    #: "hookmux.handler_timeout" / "plugins.x.key" -> file path or "$VARIABLE"
+    sources: Mapping[str, str] = attrs.Factory(dict)
+    errors: tuple[str, ...] = ()
+
+    def plugin_enabled(self, name: str) -> bool:
+        if name in self.core.disabled:
+            return False
+        return self.plugin_tables.get(name, {}).get("enabled", True) is not False
+
+    def plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
+        """The plugin's table structured into its schema, or (None, errors)."""
+        table = {k: v for k, v in self.plugin_tables.get(name, {}).items() if k not in RESERVED_PLUGIN_KEYS}
+        if schema is None:
+            if table:
+                return None, [
+                    self._where(f"plugins.{name}") + f": plugins.{name}: plugin {name} takes no settings"
+                ]
+            return None, []
+        try:
+            return structure(table, schema, f"plugins.{name}", config_converter()), []
+        except StructureError as exc:
+            return None, [self._explain(f"plugins.{name}", m) for m in exc.messages]
+
+    def _where(self, key: str) -> str:
+        best = ""
+        for known, source in self.sources.items():
+            if (known == key or known.startswith(key + ".") or key.startswith(known + ".")) and not best:
+                best = source
+        return best or "config"
+
+    def _explain(self, table: str, message: str) -> str:
+        field, sep, reason = message.partition(": ")
+        if not sep:
+            return f"{self._where(table)}: {table}: {message}"
+        key = f"{table}.{field.split('[')[0]}"
+        if field.startswith("unknown key"):
+            return f"{self._where(table)}: {table}: {message}"
+        return f"{self._where(key)}: {key}: {reason}"
+
+
+def _read_toml(path: str, errors: list[str]) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        errors.append(f"{path}: cannot be read, ignored: {exc}")
+        return {}
+
+
+def _parse_env_value(value: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    layer: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    core_fields = {f.name: f for f in attrs.fields(CoreConfig)}
+    for var, value in environ.items():
+        if var.startswith(PLUGIN_ENV_PREFIX):
+            plugin, sep, key = var[len(PLUGIN_ENV_PREFIX) :].partition("__")
+            if sep and plugin and key:
+                name, key = plugin.lower().replace("_", "-"), key.lower()
+                layer.setdefault("plugins", {}).setdefault(name, {})[key] = _parse_env_value(value)
+                sources[f"plugins.{name}.{key}"] = f"${var}"
+        elif var.startswith("HOOKMUX_") and var[8:].lower() in core_fields:
+            key = var[8:].lower()
+            parsed: Any = _parse_env_value(value)
+            if key == "disabled" and isinstance(parsed, str):
+                parsed = [p.strip() for p in parsed.split(",") if p.strip()]
+            layer.setdefault("hookmux", {})[key] = parsed
+            sources[f"hookmux.{key}"] = f"${var}"
+    return layer, sources
+
+
+def _merge(
+    into: dict[str, Any], layer: Mapping[str, Any], source: str, sources: dict[str, str], prefix: str = ""
+) -> None:
+    for key, value in layer.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, source, sources, dotted + ".")
+        else:
+            into[key] = value.copy() if isinstance(value, dict) else value
+            if isinstance(value, dict):
+                for sub in _flatten(value, dotted + "."):
+                    sources[sub] = source
+            sources[dotted] = source
+
+
+def _flatten(table: Mapping[str, Any], prefix: str) -> list[str]:
+    out = []
+    for key, value in table.items():
+        out.append(prefix + key)
+        if isinstance(value, dict):
+            out.extend(_flatten(value, prefix + key + "."))
+    return out
+
+
+def config_files(project: str | None, environ: Mapping[str, str] = os.environ) -> list[str]:
+    files = [user_config_file(environ)]
+    if project:
+        files.extend(project_config_files(project))
+    return files
+
+
+def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
+    """Read and validate every source for ``project``."""
+    errors: list[str] = []
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for path in config_files(project, environ):
+        _merge(merged, _read_toml(path, errors), path, sources)
+    env_layer, env_sources = _env_layer(environ)
+    _merge(merged, env_layer, "", {})
+    sources.update(env_sources)
+
+    settings = Settings(sources=sources)
+    for key in merged:
+        if key not in ("hookmux", "plugins"):
+            errors.append(
+                f"{settings._where(key)}: {key}: unknown table (expected [hookmux] or [plugins.NAME])"
+            )
+    core_table = merged.get("hookmux", {})
+    plugin_tables = merged.get("plugins", {})
+    if not isinstance(plugin_tables, dict):
+        errors.append(f"{settings._where('plugins')}: plugins: expected a table of plugin tables")
+        plugin_tables = {}
+    for name, table in list(plugin_tables.items()):
+        if not isinstance(table, dict):
+            errors.append(f"{settings._where(f'plugins.{name}')}: plugins.{name}: expected a table")
+            del plugin_tables[name]
+        elif "enabled" in table and not isinstance(table["enabled"], bool):
+            errors.append(
+                f"{settings._where(f'plugins.{name}.enabled')}: "
+                f"plugins.{name}.enabled: expected true or false"
+            )
+            del table["enabled"]
+    core = CoreConfig()
+    if isinstance(core_table, dict):
+        core_table = dict(core_table)
+        for _ in range(2):  # drop the bad keys once, keep the good ones
+            try:
+                core = structure(core_table, CoreConfig, "hookmux", config_converter())
+                break
+            except StructureError as exc:
+                for message in exc.messages:
+                    errors.append(settings._explain("hookmux", message))
+                    field = message.partition(": ")[0].split("[")[0]
+                    if message.startswith("unknown key"):
+                        for name in list(core_table):
+                            if repr(name) in message:
+                                core_table.pop(name)
+                    core_table.pop(field, None)
+        if core.handler_timeout <= 0:
+            errors.append(
+                f"{settings._where('hookmux.handler_timeout')}: hookmux.handler_timeout: must be positive"
+            )
+            core = attrs.evolve(core, handler_timeout=CoreConfig().handler_timeout)
+    else:
+        errors.append(f"{settings._where('hookmux')}: hookmux: expected a table")
+    return Settings(
+        core=core, plugin_tables=plugin_tables, sources=sources, errors=tuple(dict.fromkeys(errors))
+    )

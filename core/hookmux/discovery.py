@@ -1,0 +1,201 @@
+"""Find plugins through entry points and describe their handlers as manifest data.
+
+This is the slow path (importlib.metadata, pluggy, every plugin imported), run
+once after the installed distributions change; :mod:`hookmux.manifest` keeps
+its result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pluggy
+
+from hookmux import __version__
+from hookmux.events import HOOKSPEC_TO_EVENT
+from hookmux.manifest import FORMAT, Manifest, environment_stamp, read_manifest
+from hookmux.markers import DEFAULT_PRIORITY
+from hookmux.matching import compile_matcher
+from hookmux.paths import atomic_write, ensure_private_dir
+from hookmux.plugins import ENTRY_POINT_GROUP, make_plugin_manager
+
+
+def load_target(target: str) -> Any:
+    """Import ``module`` or ``module:attr.path`` (an entry point value)."""
+    module_name, _, attr_path = target.partition(":")
+    obj: Any = importlib.import_module(module_name.strip())
+    for attr in filter(None, attr_path.strip().split(".")):
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _source_file(obj: Any) -> str | None:
+    name = getattr(obj, "__module__", None) or getattr(obj, "__name__", "")
+    module = sys.modules.get(str(name))
+    path = getattr(module, "__file__", None)
+    return os.path.abspath(path) if isinstance(path, str) else None
+
+
+def describe_plugin(
+    name: str, obj: Any, pm: pluggy.PluginManager
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Register ``obj`` on ``pm`` and return (event handlers, all hook names, problems).
+
+    pluggy validates each implementation against its spec (argument names);
+    implementations of hooks hookmux does not define are reported.
+    """
+    pm.register(obj, name=name)
+    handlers: list[dict[str, Any]] = []
+    hooks: list[str] = []
+    problems: list[str] = []
+    for caller in pm.get_hookcallers(obj) or []:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not obj:
+                continue
+            opts: dict[str, Any] = dict(impl.opts)
+            hooks.append(caller.name)
+            if caller.spec is None:
+                problems.append(f"{impl.function.__name__}: no hookmux hook named {caller.name!r}")
+                continue
+            event = HOOKSPEC_TO_EVENT.get(caller.name)
+            if event is None:
+                continue
+            matcher = compile_matcher(opts.get("matcher"))
+            if matcher[0] == "regex":
+                import re
+
+                try:
+                    re.compile(matcher[1])
+                except re.error as exc:
+                    problems.append(
+                        f"{impl.function.__name__}: matcher {matcher[1]!r} is not a valid regex: {exc}"
+                    )
+            handlers.append(
+                {
+                    "plugin": name,
+                    "function": impl.function.__name__,
+                    "hook": caller.name,
+                    "event": event,
+                    "priority": opts.get("priority", DEFAULT_PRIORITY),
+                    "matcher": matcher,
+                    "paths": opts.get("paths"),
+                    "commands": opts.get("commands"),
+                    "fields": opts.get("fields"),
+                    "timeout": opts.get("timeout"),
+                    "fail_closed": bool(opts.get("fail_closed", False)),
+                }
+            )
+    return handlers, sorted(set(hooks)), problems
+
+
+def handler_order(handler: dict[str, Any]) -> tuple[int, str, str]:
+    """Priority order: larger priority first, then plugin name, then function name."""
+    return (-int(handler["priority"]), handler["plugin"], handler["function"])
+
+
+def build_manifest(
+    found: Iterable[tuple[str, str, str | None, str | None, Callable[[], Any]]],
+) -> Manifest:
+    """Describe plugins given as (name, target, distribution, version, loader)."""
+    plugins: dict[str, dict[str, Any]] = {}
+    events: dict[str, list[dict[str, Any]]] = {}
+    sources: list[tuple[str, int]] = []
+    pm = make_plugin_manager()
+    for name, target, dist, version, load in found:
+        record: dict[str, Any] = {
+            "name": name, "target": target, "dist": dist, "version": version,
+            "hooks": [], "events": [], "error": None, "problems": [],
+        }  # fmt: skip
+        plugins[name] = record
+        if pm.has_plugin(name):
+            record["error"] = f"another plugin is already registered as {name!r}"
+            continue
+        try:
+            obj = load()
+            handlers, hooks, problems = describe_plugin(name, obj, pm)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not hide the others
+            record["error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        record.update(hooks=hooks, problems=problems, events=sorted({h["event"] for h in handlers}))
+        source = _source_file(obj)
+        if source:
+            try:
+                sources.append((source, os.stat(source).st_mtime_ns))
+            except OSError:
+                pass
+        for handler in handlers:
+            events.setdefault(handler["event"], []).append(handler)
+    for handlers in events.values():
+        handlers.sort(key=handler_order)
+    return {
+        "format": FORMAT,
+        "hookmux": __version__,
+        "plugins": plugins,
+        "events": events,
+        "sources": tuple(sources),
+    }
+
+
+def installed_plugins() -> list[tuple[str, str, str | None, str | None, Callable[[], Any]]]:
+    """Entry points in group ``hookmux``, sorted by name."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        dist = getattr(ep, "dist", None)
+        found.append(
+            (
+                ep.name,
+                ep.value,
+                dist.metadata["Name"] if dist is not None else None,
+                dist.version if dist is not None else None,
+                ep.load,
+            )
+        )
+    return found
+
+
+def rebuild_manifest(path: str) -> Manifest:
+    """Scan, describe and store the manifest at ``path`` (under a lock).
+
+    A manifest that cannot be stored (read-only home) is still returned, and
+    the failure is reported on stderr.
+    """
+    from filelock import FileLock, Timeout
+
+    stamp = environment_stamp()  # taken first: an install during the scan means rebuild again
+    try:
+        ensure_private_dir(os.path.dirname(path))
+        lock: FileLock | None = FileLock(path + ".lock", timeout=10)
+    except OSError:
+        lock = None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except (Timeout, OSError):
+        lock = None
+    try:
+        if lock is not None:
+            current = read_manifest(path)
+            if current is not None:
+                return current
+        manifest = build_manifest(installed_plugins())
+        manifest["stamp"] = stamp
+        try:
+            atomic_write(path, marshal_dumps(manifest))
+        except OSError as exc:
+            print(f"hookmux: cannot store the plugin manifest at {path}: {exc}", file=sys.stderr)
+        return manifest
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def marshal_dumps(manifest: Manifest) -> bytes:
+    import marshal
+
+    return marshal.dumps(manifest)

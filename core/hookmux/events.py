@@ -1,0 +1,74 @@
+"""The Claude Code 2.1.330 hook events, as plain data for the hot path.
+
+Stdlib only and import-free: ``hookmux run`` consults these tables before it
+knows whether any plugin wants the event.
+"""
+
+from __future__ import annotations
+
+#: Every hook event Claude Code 2.1.330 fires, with the input field its
+#: settings ``matcher`` is tested against (None: the event takes no matcher).
+MATCHER_FIELD: dict[str, str | None] = {
+    "PreToolUse": "tool_name",
+    "PostToolUse": "tool_name",
+    "PostToolUseFailure": "tool_name",
+    "PostToolBatch": None,
+    "UserPromptSubmit": None,
+    "UserPromptExpansion": "command_name",
+    "Notification": "notification_type",
+    "Stop": None,
+    "StopFailure": "error",
+    "SubagentStart": "agent_type",
+    "SubagentStop": "agent_type",
+    "SessionStart": "source",
+    "SessionEnd": "reason",
+    "Setup": "trigger",
+    "PreCompact": "trigger",
+    "PostCompact": "trigger",
+    "PermissionRequest": "tool_name",
+    "PermissionDenied": "tool_name",
+    "PreModelSwitch": None,
+    "PostModelSwitch": None,
+    "Elicitation": "mcp_server_name",
+    "ElicitationResult": "mcp_server_name",
+    "CwdChanged": None,
+    "FileChanged": "file_path",
+    "DirectoryAdded": "source",
+    "ConfigChange": "source",
+    "InstructionsLoaded": "load_reason",
+    "MessageDisplay": None,
+    "TaskCreated": None,
+    "TaskCompleted": None,
+    "TeammateIdle": None,
+    "WorktreeCreate": None,
+    "WorktreeRemove": None,
+}
+
+EVENT_NAMES: tuple[str, ...] = tuple(MATCHER_FIELD)
+
+#: Events whose input carries ``tool_name``/``tool_input`` of a single call.
+TOOL_EVENTS = frozenset(
+    {"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"}
+)
+
+#: Claude Code's default timeout (seconds) for a command hook, where it differs
+#: from the general 600 s. hookmux keeps its own deadline safely below these.
+CLAUDE_TIMEOUT: dict[str, float] = {
+    "UserPromptSubmit": 30.0,
+    "MessageDisplay": 10.0,
+    "SessionEnd": 1.5,
+}
+DEFAULT_CLAUDE_TIMEOUT = 600.0
+
+
+def hookspec_name(event: str) -> str:
+    """``PreToolUse`` -> ``hookmux_pre_tool_use``."""
+    out = []
+    for i, ch in enumerate(event):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "hookmux_" + "".join(out)
+
+
+HOOKSPEC_TO_EVENT: dict[str, str] = {hookspec_name(e): e for e in EVENT_NAMES}

@@ -1,0 +1,253 @@
+"""``hookmux run``: the command Claude Code runs for each hook event.
+
+The contract with Claude Code, kept whatever happens:
+
+* stdin is always read to the end (a writer never gets EPIPE);
+* stdout carries one JSON object or nothing (WorktreeCreate: its path line);
+* the exit code is 0, or 2 only when a plugin blocks an event Claude Code
+  reads blocks from exit codes (TaskCompleted, TeammateIdle);
+* bad input (empty, not JSON, not an object, not UTF-8, unknown event) costs
+  one line on stderr and an empty answer.
+
+An event no handler matches touches only the standard library modules Python
+already has loaded, marshal and a C JSON scanner: no plugin, no pluggy, attrs,
+cattrs, filelock or importlib.metadata (a test holds this with ``-X importtime``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hookmux.events import MATCHER_FIELD
+from hookmux.paths import hookmux_home, project_dir
+
+# typing and collections.abc cost milliseconds at import: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import IO, Any, ClassVar
+
+#: Largest event accepted; bigger payloads are drained and not routed.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+#: Seconds to wait for Claude Code to close stdin.
+STDIN_TIMEOUT = 10.0
+
+USAGE = """\
+usage: hookmux run [--deadline SECONDS] [--transport command|http]
+
+Reads one Claude Code hook event (JSON) on stdin, routes it to the plugins
+whose matchers accept it and prints their merged answer (one JSON object, or
+nothing). Wire it into Claude Code with `hookmux install`.
+"""
+
+
+class BadInput(Exception):
+    """The event cannot be routed; the message is the stderr line."""
+
+
+class _JSONContext:
+    """The attributes ``_json.make_scanner`` reads (json.decoder would import re)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo: ClassVar[dict[str, Any]] = {}
+
+    @staticmethod
+    def parse_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` without importing ``json`` (saves ~8 ms per event)."""
+    try:
+        import _json
+
+        scan = _json.make_scanner(_JSONContext())  # type: ignore[arg-type]
+    except (ImportError, AttributeError):  # pragma: no cover - non-CPython
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, end = scan(text, start)
+    except StopIteration:
+        raise BadInput("stdin is not JSON") from None
+    except ValueError as exc:
+        raise BadInput(f"stdin is not valid JSON: {exc}") from None
+    if text[end:].strip(" \t\n\r"):
+        raise BadInput(f"stdin has extra data after the JSON value (at character {end})")
+    return value
+
+
+def read_stdin(stream: IO[bytes]) -> bytes:
+    """Everything on stdin, bounded in time and size (the rest is drained)."""
+    import _signal  # type: ignore[import-not-found]  # signal itself imports enum
+
+    def give_up(_signum: int, _frame: Any) -> None:
+        raise BadInput(f"stdin was not closed within {STDIN_TIMEOUT:.0f} s")
+
+    previous: Any = None
+    try:
+        previous = _signal.signal(_signal.SIGALRM, give_up)
+        _signal.setitimer(_signal.ITIMER_REAL, STDIN_TIMEOUT)
+    except (AttributeError, ValueError):  # no SIGALRM here, or not the main thread
+        previous = None
+    try:
+        chunks = []
+        size = 0
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size <= MAX_INPUT_BYTES:
+                chunks.append(chunk)
+        if size > MAX_INPUT_BYTES:
+            raise BadInput(f"event of {size} bytes is larger than {MAX_INPUT_BYTES}; not routed")
+        return b"".join(chunks)
+    finally:
+        if previous is not None:
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+            _signal.signal(_signal.SIGALRM, previous)
+
+
+def decode_event(data: bytes) -> dict[str, Any]:
+    if not data.strip():
+        raise BadInput("stdin is empty: expected one hook event as JSON")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"stdin is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    value = parse_json(text.lstrip("\ufeff"))
+    if not isinstance(value, dict):
+        raise BadInput(f"stdin holds a JSON {type(value).__name__}, expected an object")
+    name = value.get("hook_event_name")
+    if not isinstance(name, str):
+        raise BadInput("event has no hook_event_name")
+    if name not in MATCHER_FIELD:
+        raise BadInput(
+            f"unknown hook event {name!r}: no plugin handles it (hookmux knows {len(MATCHER_FIELD)} events)"
+        )
+    return value
+
+
+def matching_handlers(
+    raw: Mapping[str, Any], manifest: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> list[Mapping[str, Any]]:
+    """The handlers (in priority order) whose static matchers accept ``raw``."""
+    handlers = manifest.get("events", {}).get(raw["hook_event_name"])
+    if not handlers:
+        return []
+    from hookmux.matching import handler_accepts
+
+    disabled = environ.get("HOOKMUX_DISABLED", "")
+    off = {p.strip() for p in disabled.split(",")} if disabled else set()
+    field = MATCHER_FIELD[raw["hook_event_name"]]
+    cwd = raw.get("cwd")
+    roots = [project_dir(cwd, environ)]
+    if isinstance(cwd, str) and cwd and cwd not in roots:
+        roots.append(os.path.normpath(cwd))
+    return [h for h in handlers if h["plugin"] not in off and handler_accepts(h, raw, field, roots)]
+
+
+def _parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
+    opts: dict[str, Any] = {"deadline": None, "transport": "command"}
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return None
+        key, sep, value = arg.partition("=")
+        if key in ("--deadline", "--transport"):
+            value = value if sep else next(args, "")
+            if key == "--deadline":
+                try:
+                    opts["deadline"] = float(value)
+                    if opts["deadline"] <= 0:
+                        raise ValueError
+                except ValueError:
+                    print(f"hookmux run: ignoring --deadline {value!r}: not a positive number", file=err)
+                    opts["deadline"] = None
+            elif value in ("command", "http"):
+                opts["transport"] = value
+            else:
+                print(f"hookmux run: ignoring --transport {value!r}: expected command or http", file=err)
+        else:
+            print(f"hookmux run: ignoring unknown argument {arg!r}", file=err)
+    return opts
+
+
+def run(
+    argv: list[str],
+    stdin: IO[bytes] | None = None,
+    stdout: IO[bytes] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Handle one event; returns the exit code. Never raises."""
+    source = stdin or sys.stdin.buffer
+    out = stdout or sys.stdout.buffer
+    err = stderr or sys.stderr
+    code, hung = 0, False
+    try:
+        code, hung = _handle(argv, source, out, err)
+    except BadInput as exc:
+        _drain(source)
+        print(f"hookmux: {exc}", file=err)
+    except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
+        _drain(source)
+        print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
+    try:
+        out.flush()
+        err.flush()
+    except Exception:  # noqa: BLE001, S110 - Claude Code may have gone away
+        pass
+    if hung:
+        # A handler thread is still running: leave now rather than wait for it.
+        os._exit(code)
+    return code
+
+
+def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) -> tuple[int, bool]:
+    data = read_stdin(source)
+    opts = _parse_args(argv, err)
+    if opts is None:
+        err.write(USAGE)
+        return 0, False
+    raw = decode_event(data)
+    home = hookmux_home()
+    from hookmux.manifest import load_manifest
+
+    manifest = load_manifest(home)
+    handlers = matching_handlers(raw, manifest)
+    if not handlers:
+        return 0, False
+    from hookmux.dispatch import dispatch
+
+    result = dispatch(
+        raw, handlers, manifest, home=home, deadline=opts["deadline"], transport=opts["transport"]
+    )
+    for message in result.messages:
+        print(message, file=err)
+    rendered = result.rendered
+    if rendered is None:
+        return 0, result.hung
+    if rendered.plain is not None:
+        out.write(rendered.plain.encode("utf-8") + b"\n")
+    elif rendered.payload is not None:
+        import json
+
+        out.write(json.dumps(rendered.payload, ensure_ascii=False).encode("utf-8"))
+    if rendered.stderr:
+        print(rendered.stderr, file=err)
+    return rendered.exit_code, result.hung
+
+
+def _drain(stream: IO[bytes]) -> None:
+    try:
+        while stream.read(1 << 20):
+            pass
+    except Exception:  # noqa: BLE001, S110 - already failing; draining is best effort
+        pass

@@ -1,0 +1,67 @@
+"""Where hookmux keeps its state and finds its configuration. Stdlib only."""
+
+from __future__ import annotations
+
+import _thread
+import os
+
+# typing and collections.abc cost milliseconds at import: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def hookmux_home(environ: Mapping[str, str] = os.environ) -> str:
+    """``$HOOKMUX_HOME``, default ``$XDG_STATE_HOME/hookmux`` or ``~/.local/state/hookmux``."""
+    home = environ.get("HOOKMUX_HOME")
+    if home:
+        return os.path.abspath(os.path.expanduser(home))
+    state = environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(state, "hookmux")
+
+
+def user_config_file(environ: Mapping[str, str] = os.environ) -> str:
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "hookmux", "config.toml")
+
+
+def project_dir(event_cwd: object, environ: Mapping[str, str] = os.environ) -> str:
+    """The project an event belongs to: ``$CLAUDE_PROJECT_DIR``, else the event's cwd."""
+    env_dir = environ.get("CLAUDE_PROJECT_DIR")
+    if env_dir:
+        return os.path.abspath(env_dir)
+    if isinstance(event_cwd, str) and event_cwd:
+        return os.path.abspath(event_cwd)
+    return os.getcwd()
+
+
+def project_config_files(project: str) -> tuple[str, str]:
+    """The project file (committed) and the local file (git-ignored)."""
+    claude = os.path.join(project, ".claude")
+    return (os.path.join(claude, "hookmux.toml"), os.path.join(claude, "hookmux.local.toml"))
+
+
+def ensure_private_dir(path: str) -> str:
+    """Create ``path`` (and parents) readable by this user only."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    directory = os.path.dirname(path) or "."
+    # pid and thread id: concurrent writers (processes or daemon threads) never share a temp file.
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{_thread.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

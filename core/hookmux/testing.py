@@ -1,0 +1,195 @@
+"""Helpers for testing hookmux plugins (a pytest plugin, loaded automatically).
+
+In-process::
+
+    from hookmux.testing import make_event, run_event
+    import hookmux_myplugin
+
+    def test_denies_rm():
+        result = run_event(make_event("PreToolUse", tool_name="Bash",
+                                      tool_input={"command": "rm -rf /"}),
+                           plugins={"myplugin": hookmux_myplugin})
+        assert result.output["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+Through the real console script (what Claude Code runs): the ``hookmux_cli``
+fixture, which runs ``hookmux run`` in a subprocess with a private
+``$HOOKMUX_HOME`` and config directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from hookmux.dispatch import Result
+
+_REQUIRED: dict[str, dict[str, Any]] = {
+    "PreToolUse": {"tool_name": "Bash", "tool_input": {"command": "true"}, "tool_use_id": "toolu_test"},
+    "PostToolUse": {"tool_name": "Bash", "tool_input": {"command": "true"}, "tool_use_id": "toolu_test",
+                    "tool_response": {"stdout": "", "stderr": "", "interrupted": False}},
+    "PostToolUseFailure": {"tool_name": "Bash", "tool_input": {"command": "false"},
+                           "tool_use_id": "toolu_test", "error": "Exit code 1"},
+    "PermissionRequest": {"tool_name": "Bash", "tool_input": {"command": "true"}},
+    "PermissionDenied": {"tool_name": "Bash", "tool_input": {"command": "true"}, "tool_use_id": "toolu_test"},
+    "PostToolBatch": {"tool_calls": []},
+    "UserPromptSubmit": {"prompt": "hello"},
+    "Notification": {"message": "Claude needs your permission", "notification_type": "permission_prompt"},
+    "Stop": {"stop_hook_active": False, "last_assistant_message": "Done."},
+    "SubagentStop": {"stop_hook_active": False, "last_assistant_message": "Done.",
+                     "agent_type": "general-purpose"},
+    "StopFailure": {"error": "rate_limit"},
+    "SessionStart": {"source": "startup"},
+    "SessionEnd": {"reason": "other"},
+    "Setup": {"trigger": "init"},
+    "PreCompact": {"trigger": "manual"},
+    "PostCompact": {"trigger": "manual"},
+    "Elicitation": {"mcp_server_name": "server"},
+    "ElicitationResult": {"mcp_server_name": "server", "action": "accept"},
+    "FileChanged": {"file_path": "/home/user/proj/.env", "event": "change"},
+    "DirectoryAdded": {"directory": "/home/user/other", "source": "slash_command"},
+    "ConfigChange": {"source": "project_settings"},
+    "InstructionsLoaded": {"file_path": "/home/user/proj/CLAUDE.md", "load_reason": "session_start"},
+    "MessageDisplay": {"delta": "Hello"},
+    "TaskCreated": {"task_id": "1", "task_subject": "test"},
+    "TaskCompleted": {"task_id": "1", "task_subject": "test"},
+    "TeammateIdle": {"teammate_name": "mate"},
+    "WorktreeCreate": {"name": "feature"},
+    "WorktreeRemove": {"worktree_path": "/home/user/proj-feature"},
+}  # fmt: skip
+
+
+def make_event(event: str, *, cwd: str | os.PathLike[str] | None = None, **fields: Any) -> dict[str, Any]:
+    """A payload shaped like Claude Code 2.1.330's for ``event``; ``fields`` override."""
+    session = fields.pop("session_id", str(uuid.uuid4()))
+    directory = os.fspath(cwd) if cwd is not None else os.getcwd()
+    payload: dict[str, Any] = {
+        "session_id": session,
+        "transcript_path": os.path.join(directory, ".claude", f"{session}.jsonl"),
+        "cwd": directory,
+        "hook_event_name": event,
+    }
+    payload.update(json.loads(json.dumps(_REQUIRED.get(event, {}))))
+    payload.update(fields)
+    return payload
+
+
+@attrs.frozen
+class EventRun:
+    """The outcome of :func:`run_event`."""
+
+    result: Result
+
+    @property
+    def output(self) -> dict[str, Any] | None:
+        """The JSON object hookmux would print (None: prints nothing)."""
+        rendered = self.result.rendered
+        return None if rendered is None else rendered.payload
+
+    @property
+    def exit_code(self) -> int:
+        rendered = self.result.rendered
+        return 0 if rendered is None else rendered.exit_code
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """``plugin.function`` -> ok/silent/error/timeout/invalid/skipped."""
+        return {f"{o.plugin}.{o.function}": o.status for o in self.result.outcomes}
+
+
+def run_event(
+    payload: Mapping[str, Any],
+    plugins: Mapping[str, Any] | None = None,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    deadline: float | None = None,
+) -> EventRun:
+    """Route ``payload`` in-process, as ``hookmux run`` would.
+
+    :param plugins: name -> plugin object (usually the module) to use instead
+        of the installed plugins.
+    """
+    from hookmux.discovery import build_manifest
+    from hookmux.dispatch import dispatch
+    from hookmux.hookentry import matching_handlers
+    from hookmux.manifest import load_manifest
+    from hookmux.paths import hookmux_home
+
+    state = os.fspath(home) if home is not None else hookmux_home()
+    if plugins is None:
+        manifest = load_manifest(state)
+        resolver = None
+    else:
+        found = [(name, f"<test:{name}>", None, None, (lambda obj=obj: obj)) for name, obj in plugins.items()]
+        manifest = build_manifest(found)
+        resolver = plugins.__getitem__
+    handlers = matching_handlers(payload, manifest)
+    if not handlers:
+        return EventRun(Result(None))
+    return EventRun(dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline))
+
+
+def hookmux_executable() -> str:
+    """The ``hookmux`` console script of the running environment."""
+    candidate = Path(sys.executable).with_name("hookmux")
+    return str(candidate) if candidate.exists() else "hookmux"
+
+
+@attrs.frozen
+class CliRun:
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def output(self) -> dict[str, Any] | None:
+        return json.loads(self.stdout) if self.stdout.strip() else None
+
+
+class HookmuxCLI:
+    """Runs ``hookmux run`` in a subprocess with a private home and config."""
+
+    def __init__(self, home: Path, config_home: Path) -> None:
+        self.home = home
+        self.config_home = config_home
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE_"))}
+        env.update(HOOKMUX_HOME=str(self.home), XDG_CONFIG_HOME=str(self.config_home))
+        env.update(extra)
+        return env
+
+    def run(
+        self,
+        payload: Mapping[str, Any] | bytes | str,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60,
+    ) -> CliRun:
+        if isinstance(payload, Mapping):
+            data = json.dumps(payload).encode()
+        else:
+            data = payload.encode() if isinstance(payload, str) else payload
+        proc = subprocess.run(
+            [hookmux_executable(), "run", *args],
+            input=data,
+            capture_output=True,
+            env=self.env(**(env or {})),
+            timeout=timeout,
+            check=False,
+        )
+        return CliRun(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def hookmux_cli(tmp_path: Path) -> Iterator[HookmuxCLI]:
+    """A :class:`HookmuxCLI` with ``$HOOKMUX_HOME`` and the user config in ``tmp_path``."""
+    yield HookmuxCLI(tmp_path / "hookmux-home", tmp_path / "config")
