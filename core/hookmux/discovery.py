@@ -7,7 +7,6 @@ its result.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -27,7 +26,9 @@ from hookmux.plugins import ENTRY_POINT_GROUP, make_plugin_manager
 def load_target(target: str) -> Any:
     """Import ``module`` or ``module:attr.path`` (an entry point value)."""
     module_name, _, attr_path = target.partition(":")
-    obj: Any = importlib.import_module(module_name.strip())
+    # __import__ (not importlib.import_module) keeps plugin imports visible to -X importtime.
+    __import__(module_name.strip())
+    obj: Any = sys.modules[module_name.strip()]
     for attr in filter(None, attr_path.strip().split(".")):
         obj = getattr(obj, attr)
     return obj

@@ -1,0 +1,29 @@
+"""Shared fixtures for hookmux's own tests.
+
+The tox environments install ``tests/plugins/testplugins`` (plugins alpha, beta,
+faulty, guarded) next to the core; they react only to ``hmtest`` commands and
+prompts, so every other event is one that no plugin matches.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def real_payloads() -> list[dict[str, Any]]:
+    """Hook inputs captured from a real Claude Code 2.1.330 session."""
+    lines = (DATA / "cc-2.1.330-events.ndjson").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "project"
+    (path / ".claude").mkdir(parents=True)
+    return path

@@ -1,0 +1,1 @@
+"""Test plugins for hookmux. They only react to commands or prompts that start with ``hmtest``."""
