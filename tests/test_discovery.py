@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from hookmux.testing import HookmuxCLI, make_event
 
 

@@ -7,6 +7,7 @@ import types
 from typing import Any
 
 import pytest
+
 from hookmux import answers as a
 from hookmux import hookimpl
 from hookmux.events import EVENT_NAMES, hookspec_name

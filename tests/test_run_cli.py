@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import real_payloads
+
 from hookmux.testing import HookmuxCLI, make_event
 
 
