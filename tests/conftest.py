@@ -22,6 +22,15 @@ def real_payloads() -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's hookmux state or config."""
+    monkeypatch.setenv("HOOKMUX_HOME", str(tmp_path / "hookmux-home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for var in ("CLAUDE_PROJECT_DIR", "HOOKMUX_DISABLED"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     path = tmp_path / "project"
