@@ -71,6 +71,17 @@ def _is_event(type_: Any) -> bool:
     return isinstance(type_, type) and issubclass(type_, HookEvent)
 
 
+def _object_first(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Reject a non-object before cattrs indexes into it (its message would blame a field)."""
+
+    def structure(value: Any, type_: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected an object, got {_describe(value)}")
+        return fn(value, type_)
+
+    return structure
+
+
 def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
     """A fresh strict converter. Events tolerate unknown keys; config does not."""
     conv = cattrs.Converter(forbid_extra_keys=forbid_extra_keys)
@@ -103,9 +114,12 @@ def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(_is_list, list_factory)
+    conv.register_structure_hook_factory(
+        attrs.has, lambda cl: _object_first(make_dict_structure_fn(cl, conv))
+    )
     # ``raw`` is not read from the payload: it is the payload (set in structure_event).
     conv.register_structure_hook_factory(
-        _is_event, lambda cl: make_dict_structure_fn(cl, conv, raw=override(omit=True))
+        _is_event, lambda cl: _object_first(make_dict_structure_fn(cl, conv, raw=override(omit=True)))
     )
     return conv
 

@@ -15,7 +15,7 @@ from typing import Any
 import pluggy
 
 from hookmux import __version__
-from hookmux.events import HOOKSPEC_TO_EVENT
+from hookmux.events import HOOKSPEC_TO_EVENT, MATCHER_FIELD
 from hookmux.manifest import FORMAT, Manifest, environment_stamp, read_manifest
 from hookmux.markers import DEFAULT_PRIORITY
 from hookmux.matching import compile_matcher
@@ -65,7 +65,14 @@ def describe_plugin(
             event = HOOKSPEC_TO_EVENT.get(caller.name)
             if event is None:
                 continue
-            matcher = compile_matcher(opts.get("matcher"))
+            matcher = compile_matcher(opts.get("matcher"), event)
+            if matcher[0] != "all" and MATCHER_FIELD[event] is None and event != "PostToolBatch":
+                # Claude Code ignores a matcher on these events; so does hookmux, but says so.
+                problems.append(
+                    f"{impl.function.__name__}: matcher ignored, {event} events have no matcher field "
+                    "(use fields= to filter them)"
+                )
+                matcher = ("all", None)
             if matcher[0] == "regex":
                 import re
 

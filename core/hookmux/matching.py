@@ -23,14 +23,18 @@ _PATH_KEYS = ("file_path", "notebook_path", "path")
 _SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
 
 
-def compile_matcher(matcher: str | None) -> MatcherSpec:
+def compile_matcher(matcher: str | None, event: str | None = None) -> MatcherSpec:
     """Turn a Claude Code matcher string into plain data for the manifest.
 
     ``("all", None)`` for ``None``/``""``/``"*"``; ``("exact", names)`` for
-    names separated by ``|`` or ``,``; ``("regex", pattern)`` otherwise.
+    names separated by ``|`` or ``,``; ``("regex", pattern)`` otherwise. For
+    FileChanged, Claude Code splits the matcher on ``|`` into literal file
+    names (``.envrc|.env``), so it is always an exact list there.
     """
     if matcher is None or matcher.strip() in ("", "*"):
         return ("all", None)
+    if event == "FileChanged":
+        return ("exact", tuple(n.strip() for n in matcher.split("|") if n.strip()))
     if set(matcher) <= _EXACT_CHARS:
         names = [p.strip() for p in matcher.replace(",", "|").split("|")]
         return ("exact", tuple(n for n in names if n))

@@ -50,8 +50,13 @@ def render(answer: Answer, transport: str = "command") -> Rendered:
             stderr = value if isinstance(value, str) else stderr
             continue
         _put(out, path, value)
-    if exit_code == 2 and stderr is None:
-        stderr = f"blocked by a hookmux plugin ({answer.event})"
+    if exit_code == 2:
+        if "continue" in out:
+            # continue: false wins over every decision (and exit 2 would hide the JSON).
+            exit_code, stderr = 0, None
+        else:
+            # On exit 2 Claude Code reads stderr only: the reason carries everything.
+            return Rendered(None, 2, stderr or f"blocked by a hookmux plugin ({answer.event})")
     if answer.event == "WorktreeCreate" and transport == "command":
         path_value = out.pop(HSO, {}).get("worktreePath")
         return Rendered(out or None, plain=path_value)
