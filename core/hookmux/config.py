@@ -19,7 +19,6 @@ File layout::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,16 +93,25 @@ class Settings:
 
 def _read_toml(path: str, errors: list[str]) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; tomllib is imported only when a file exists
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        errors.append(f"{path}: cannot be read, ignored: {exc}")
+        return {}
+    import tomllib
+
+    try:
+        with fh:
+            return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         errors.append(f"{path}: cannot be read, ignored: {exc}")
         return {}
 
 
 def _parse_env_value(value: str) -> Any:
+    import tomllib
+
     try:
         return tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
