@@ -140,7 +140,16 @@ def _load_plugin_commands(group: click.Group) -> None:
             click.echo(f"hookmux: plugin {impl.plugin_name} commands not loaded: {exc}", err=True)
 
 
+def _load_builtin_commands(group: click.Group) -> None:
+    from hookmux.commands import BUILTIN
+
+    for name in BUILTIN:
+        module = __import__(f"hookmux.commands.{name}", fromlist=["register"])
+        module.register(group)
+
+
 def main() -> None:
+    _load_builtin_commands(cli)
     _load_plugin_commands(cli)
     try:
         cli.main(prog_name="hookmux", standalone_mode=False)
