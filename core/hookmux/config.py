@@ -28,6 +28,7 @@ from hookmux.converter import StructureError, config_converter, structure
 from hookmux.paths import project_config_files, user_config_file
 
 PLUGIN_ENV_PREFIX = "HOOKMUX__"
+_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 RESERVED_PLUGIN_KEYS = ("enabled",)
 
 
@@ -39,11 +40,33 @@ class CoreConfig:
     :ivar handler_timeout: seconds a handler may run unless it declares its own.
     :ivar deadline: seconds hookmux may spend on one event in all; by default
         safely under Claude Code's own timeout for that event.
+    :ivar metrics: record every routed event and handler run (``HOOKMUX_METRICS``).
+    :ivar max_bytes: largest payload stored per event, head and tail kept.
+    :ivar compress: store payloads zlib-compressed.
+    :ivar store_raw: store event payloads at all (redacted first); off by default.
+    :ivar dedupe_ttl: seconds a :meth:`HookContext.dedupe` key is remembered.
+    :ivar retention_days: ``hookmux cleanup`` deletes records older than this.
+    :ivar max_workers: background workers alive at once, per user.
+    :ivar breaker_threshold: consecutive failures that open a handler's breaker.
+    :ivar breaker_cooldown: seconds an open breaker waits before one probe run.
+    :ivar breaker_window: runs over which the failure rate is measured.
+    :ivar breaker_max_failure_rate: failure rate over the window that disables a handler.
     """
 
     disabled: tuple[str, ...] = ()
     handler_timeout: float = 10.0
     deadline: float | None = None
+    metrics: bool = True
+    max_bytes: int = 200_000
+    compress: bool = False
+    store_raw: bool = False
+    dedupe_ttl: float = 3600.0
+    retention_days: float = 7.0
+    max_workers: int = 2
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 60.0
+    breaker_window: int = 20
+    breaker_max_failure_rate: float = 0.5
 
 
 @attrs.frozen(kw_only=True)
@@ -132,6 +155,8 @@ def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, st
         elif var.startswith("HOOKMUX_") and var[8:].lower() in core_fields:
             key = var[8:].lower()
             parsed: Any = _parse_env_value(value)
+            if isinstance(core_fields[key].default, bool) and value.strip().lower() in _BOOL_WORDS:
+                parsed = _BOOL_WORDS[value.strip().lower()]
             if key == "disabled" and isinstance(parsed, str):
                 parsed = [p.strip() for p in parsed.split(",") if p.strip()]
             layer.setdefault("hookmux", {})[key] = parsed

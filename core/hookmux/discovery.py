@@ -95,6 +95,8 @@ def describe_plugin(
                     "fields": opts.get("fields"),
                     "timeout": opts.get("timeout"),
                     "fail_closed": bool(opts.get("fail_closed", False)),
+                    "background": bool(opts.get("background", False)),
+                    "background_key": opts.get("background_key"),
                 }
             )
     return handlers, sorted(set(hooks)), problems

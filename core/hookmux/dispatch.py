@@ -2,9 +2,10 @@
 
 Reached only when at least one handler's matchers accepted the event, so this is
 where the heavy libraries are imported. Handlers run one at a time in priority
-order, each in a worker thread with its own timeout, so one that raises,
-returns garbage or hangs costs only its own answer (or, if it declared
-``fail_closed``, turns into an explicit deny/block).
+order, each in a worker thread with its own timeout and circuit breaker, so one
+that raises, returns garbage or hangs costs only its own answer (or, if it
+declared ``fail_closed``, turns into an explicit deny/block). Background
+handlers are queued for a detached worker; every run is recorded.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 import attrs
 
+from hookmux import breakers
 from hookmux.answers import ANSWER_CLASSES, OBSERVE_ONLY, Answer
-from hookmux.config import Settings, load_settings
+from hookmux.config import CoreConfig, Settings, load_settings
 from hookmux.context import HookContext
 from hookmux.converter import StructureError, structure_event
 from hookmux.discovery import load_target
@@ -26,10 +28,13 @@ from hookmux.events import CLAUDE_TIMEOUT, DEFAULT_CLAUDE_TIMEOUT
 from hookmux.merge import Contribution, merge_answers
 from hookmux.paths import project_dir
 from hookmux.plugins import make_plugin_manager
+from hookmux.records import RECORDS, append_lines, correlation_id, new_id, stored_payload, trace_id
+from hookmux.redact import redact_text
 from hookmux.render import Rendered, render
 
 #: Fraction of Claude Code's own timeout hookmux allows itself, leaving time to answer.
 DEADLINE_SHARE = 0.8
+FAILED = ("error", "timeout", "invalid")
 
 Resolver = Callable[[str], Any]
 
@@ -40,12 +45,14 @@ class Outcome:
 
     plugin: str
     function: str
-    #: ok (answered), silent (returned None), error, timeout, invalid (bad return
-    #: value), skipped (plugin could not be loaded or configured)
+    #: ok (answered), silent (returned None), queued (background), error, timeout,
+    #: invalid (bad return value), skipped (plugin could not be loaded or
+    #: configured), open / disabled (its circuit breaker)
     status: str
     duration_ms: float
     error: str | None = None
     fail_closed: bool = False
+    dedupe_hits: int = 0
 
 
 @attrs.frozen
@@ -56,10 +63,20 @@ class Result:
     messages: tuple[str, ...] = ()
     #: a handler is still running in a worker thread; exit without waiting for it
     hung: bool = False
+    #: background runs to queue once the answer is out
+    jobs: tuple[dict[str, Any], ...] = ()
+    max_workers: int = 2
+    correlation_id: str = ""
 
 
 def default_deadline(event: str) -> float:
     return CLAUDE_TIMEOUT.get(event, DEFAULT_CLAUDE_TIMEOUT) * DEADLINE_SHARE
+
+
+def breaker_policy(core: CoreConfig) -> breakers.Policy:
+    return breakers.Policy(
+        core.breaker_threshold, core.breaker_cooldown, core.breaker_window, core.breaker_max_failure_rate
+    )
 
 
 def fail_closed_answer(cls: type[Answer], reason: str) -> Answer | None:
@@ -76,7 +93,8 @@ def fail_closed_answer(cls: type[Answer], reason: str) -> Answer | None:
     return None
 
 
-def _call(fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: str) -> tuple[str, Any]:
+def call_with_timeout(fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: str) -> tuple[str, Any]:
+    """Run ``fn`` in a daemon thread: ("ok", value), ("error", exception) or ("timeout", None)."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -95,41 +113,124 @@ def _call(fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: 
     return "ok", box.get("value")
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
+def one_line(text: str, limit: int = 300) -> str:
+    text = redact_text(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _Run:
-    """State of one dispatch (kept out of module globals: the daemon runs many at once)."""
+def prepare_plugin(pm: Any, name: str, resolver: Resolver, settings: Settings) -> tuple[Any, Any] | str:
+    """Import and register a plugin and structure its config, or say why it cannot run."""
+    try:
+        obj = resolver(name)
+        if not pm.has_plugin(name):
+            pm.register(obj, name=name)
+    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+        return f"cannot load plugin: {type(exc).__name__}: {exc}"
+    schema = None
+    for impl in pm.hook.hookmux_config_schema.get_hookimpls():
+        if impl.plugin_name == name:
+            try:
+                schema = impl.function()
+            except Exception as exc:  # noqa: BLE001
+                return f"hookmux_config_schema raised {type(exc).__name__}: {exc}"
+    config, errors = settings.plugin_config(name, schema)
+    if errors:
+        return "invalid config: " + "; ".join(errors)
+    return obj, config
 
-    def __init__(self, raw: Mapping[str, Any], home: str, resolver: Resolver, transport: str) -> None:
+
+def run_handler(
+    pm: Any, handler: Mapping[str, Any], event: HookEvent, ctx: HookContext, timeout: float
+) -> tuple[str, Any, str | None]:
+    """Run one handler: (status, answer or None, error message)."""
+    name, function = handler["plugin"], handler["function"]
+    impl = next(
+        (
+            i
+            for i in getattr(pm.hook, handler["hook"]).get_hookimpls()
+            if i.plugin_name == name and i.function.__name__ == function
+        ),
+        None,
+    )
+    if impl is None:
+        return "skipped", None, f"handler {function} not found (reinstall the plugin?)"
+    available = {"event": event, "ctx": ctx}
+    kwargs = {arg: available[arg] for arg in impl.argnames if arg in available}
+    status, value = call_with_timeout(impl.function, kwargs, timeout, f"{name}.{function}")
+    if status == "timeout":
+        return "timeout", None, f"did not answer within {timeout:.2f} s"
+    if status == "error":
+        return "error", None, f"raised {type(value).__name__}: {value}"
+    cls = ANSWER_CLASSES.get(event.hook_event_name)
+    if value is not None and (handler.get("background") or event.hook_event_name in OBSERVE_ONLY
+                              or cls is None or not isinstance(value, cls)):  # fmt: skip
+        expected = "None" if cls is None or handler.get("background") else f"{cls.__name__} or None"
+        return "invalid", None, f"returned {type(value).__name__}, expected {expected}"
+    return ("silent" if value is None else "ok"), value, None
+
+
+def background_job(handler: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    from hookmux.matching import field_value
+
+    key_field = handler.get("background_key") or "session_id"
+    return {
+        "plugin": handler["plugin"],
+        "handler": handler["function"],
+        "hook": handler["hook"],
+        "key": f"{key_field}={field_value(raw, key_field)}",
+        "payload": dict(raw),
+        "not_before": time.time(),
+    }
+
+
+def exec_record(
+    outcome: Outcome, raw: Mapping[str, Any], corr: str, size: int, *, background: bool = False
+) -> dict[str, Any]:
+    return {
+        "kind": "exec", "id": new_id(), "ts": time.time(), "correlation_id": corr,
+        "session_id": raw.get("session_id"), "event": raw.get("hook_event_name"),
+        "tool_use_id": raw.get("tool_use_id"), "plugin": outcome.plugin, "handler": outcome.function,
+        "status": outcome.status, "duration_ms": round(outcome.duration_ms, 3),
+        "error": outcome.error, "payload_size": size, "dedupe_hits": outcome.dedupe_hits,
+        "background": int(background),
+    }  # fmt: skip
+
+
+class _Run:
+    """State of one dispatch (kept out of module globals: a daemon runs many at once)."""
+
+    def __init__(self, raw: Mapping[str, Any], home: str, settings: Settings) -> None:
         self.raw = raw
         self.home = home
-        self.resolver = resolver
-        self.transport = transport
+        self.settings = settings
         self.event_name: str = raw["hook_event_name"]
         self.outcomes: list[Outcome] = []
         self.messages: list[str] = []
         self.contributions: list[Contribution] = []
+        self.jobs: list[dict[str, Any]] = []
         self.hung = False
+        self.policy = breaker_policy(settings.core)
 
-    def fail(self, handler: Mapping[str, Any], status: str, error: str, started: float) -> None:
+    def done(self, handler: Mapping[str, Any], status: str, started: float, error: str | None = None,
+             dedupe_hits: int = 0) -> None:  # fmt: skip
         plugin, function = handler["plugin"], handler["function"]
         closed = bool(handler.get("fail_closed"))
+        error = one_line(error) if error else None
         self.outcomes.append(
-            Outcome(plugin, function, status, (time.monotonic() - started) * 1000, error, closed)
+            Outcome(plugin, function, status, (time.monotonic() - started) * 1000, error, closed, dedupe_hits)
         )
-        self.messages.append(f"hookmux: {plugin}.{function} {status}: {_one_line(error)}")
-        cls = ANSWER_CLASSES.get(self.event_name)
-        if closed and cls is not None:
-            reason = (
-                f"hookmux plugin {plugin} could not decide ({status}: {_one_line(error, 200)}); "
-                "its decisions are fail-closed, so this is refused."
-            )
-            answer = fail_closed_answer(cls, reason)
-            if answer is not None:
-                self.contributions.append(Contribution(plugin, answer))
+        if status in FAILED or status in ("skipped", breakers.OPEN, breakers.DISABLED):
+            detail = error or f"circuit breaker {status}"
+            self.messages.append(f"hookmux: {plugin}.{function} {status}: {detail}")
+            cls = ANSWER_CLASSES.get(self.event_name)
+            if closed and cls is not None:
+                reason = (
+                    f"hookmux plugin {plugin} could not decide ({status}: {one_line(detail, 200)}); "
+                    "its decisions are fail-closed, so this is refused."
+                )
+                answer = fail_closed_answer(cls, reason)
+                if answer is not None:
+                    self.contributions.append(Contribution(plugin, answer))
 
 
 def dispatch(
@@ -152,16 +253,16 @@ def dispatch(
     """
     started = time.monotonic()
     plugins = manifest.get("plugins", {})
-    run = _Run(raw, home, resolver or (lambda name: load_target(plugins[name]["target"])), transport)
+    resolve = resolver or (lambda name: load_target(plugins[name]["target"]))
     project = project_dir(raw.get("cwd"))
-    if settings is None:
-        settings = load_settings(project)
-    run.messages.extend(f"hookmux: config: {_one_line(e)}" for e in settings.errors)
+    settings = settings or load_settings(project)
+    run = _Run(raw, home, settings)
+    run.messages.extend(f"hookmux: config: {one_line(e)}" for e in settings.errors)
     handlers = [h for h in handlers if settings.plugin_enabled(h["plugin"])]
+    corr = correlation_id(raw)
     if not handlers:
-        return Result(None, (), tuple(run.messages))
-    budget = deadline or settings.core.deadline or default_deadline(run.event_name)
-    ends = started + budget
+        return Result(None, (), tuple(run.messages), correlation_id=corr)
+    ends = started + (deadline or settings.core.deadline or default_deadline(run.event_name))
 
     try:
         event: HookEvent | None = structure_event(raw)
@@ -170,36 +271,56 @@ def dispatch(
         event, problem = None, str(exc)
 
     pm = make_plugin_manager()
-    ready: dict[str, tuple[Any, Any] | str] = {}  # plugin -> (object, config) or the reason it cannot run
+    ready: dict[str, tuple[Any, Any] | str] = {}  # plugin -> (object, config) or why it cannot run
     for handler in handlers:
         t0 = time.monotonic()
-        name = handler["plugin"]
+        name, function = handler["plugin"], handler["function"]
+        if handler.get("background"):
+            if event is not None:
+                run.jobs.append(background_job(handler, raw))
+                run.done(handler, "queued", t0)
+            continue
         if event is None:
-            run.fail(handler, "invalid", f"invalid event: {problem}", t0)
+            run.done(handler, "invalid", t0, f"invalid event: {problem}")
+            continue
+        refused = breakers.admit(home, name, function, run.policy)
+        if refused is not None:
+            run.done(handler, refused, t0)
             continue
         if name not in ready:
-            ready[name] = _prepare(pm, name, run.resolver, settings)
+            ready[name] = prepare_plugin(pm, name, resolve, settings)
         prepared = ready[name]
         if isinstance(prepared, str):
-            run.fail(handler, "skipped", prepared, t0)
+            run.done(handler, "skipped", t0, prepared)
             continue
         remaining = ends - time.monotonic()
         if remaining <= 0.01:
-            run.fail(handler, "timeout", "no time left before the event deadline", t0)
+            run.done(handler, "timeout", t0, "no time left before the event deadline")
             continue
-        _run_handler(
-            run,
-            pm,
-            handler,
-            event,
-            prepared[1],
-            project,
-            min(handler["timeout"] or settings.core.handler_timeout, remaining),
-        )
+        timeout = min(handler["timeout"] or settings.core.handler_timeout, remaining)
+        ctx = HookContext(
+            plugin=name, handler=function, hook=handler["hook"], config=prepared[1], project_dir=project,
+            home=home, deadline=t0 + timeout, correlation_id=corr, dedupe_ttl=settings.core.dedupe_ttl, raw=raw,
+        )  # fmt: skip
+        status, value, error = run_handler(pm, handler, event, ctx, timeout)
+        run.hung = run.hung or status == "timeout"
+        run.jobs.extend(ctx.stats.get("jobs", ()))
+        run.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0))
+        breakers.record(home, name, function, status not in FAILED, run.policy)
+        if value is not None:
+            run.contributions.append(Contribution(name, value))
 
+    rendered = _answer(run, transport)
+    if settings.core.metrics:
+        _record(run, corr, started, rendered)
+    return Result(rendered, tuple(run.outcomes), tuple(run.messages), run.hung, tuple(run.jobs),
+                  settings.core.max_workers, corr)  # fmt: skip
+
+
+def _answer(run: _Run, transport: str) -> Rendered | None:
     cls = ANSWER_CLASSES.get(run.event_name)
     if cls is None or not run.contributions:
-        return Result(None, tuple(run.outcomes), tuple(run.messages), run.hung)
+        return None
     merged = merge_answers(cls, run.contributions)
     answer = merged.answer
     conflicts = [n for n in merged.notes if "not applied" in n]
@@ -207,76 +328,30 @@ def dispatch(
     if conflicts and "system_message" in attrs.fields_dict(cls):
         note = "hookmux: " + "; ".join(conflicts)
         answer = merge_answers(
-            cls,
-            [Contribution("merged", answer), Contribution("hookmux", cls(system_message=note))],  # type: ignore[call-arg]
+            cls, [Contribution("merged", answer), Contribution("hookmux", cls(system_message=note))]  # type: ignore[call-arg]
         ).answer
-    return Result(render(answer, transport), tuple(run.outcomes), tuple(run.messages), run.hung)
+    return render(answer, transport)
 
 
-def _prepare(pm: Any, name: str, resolver: Resolver, settings: Settings) -> tuple[Any, Any] | str:
-    """Import and register a plugin and structure its config, or say why not."""
-    try:
-        obj = resolver(name)
-        if not pm.has_plugin(name):
-            pm.register(obj, name=name)
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-        return f"cannot load plugin: {type(exc).__name__}: {exc}"
-    schema = None
-    for impl in pm.hook.hookmux_config_schema.get_hookimpls():
-        if impl.plugin_name == name:
-            try:
-                schema = impl.function()
-            except Exception as exc:  # noqa: BLE001
-                return f"hookmux_config_schema raised {type(exc).__name__}: {exc}"
-    config, errors = settings.plugin_config(name, schema)
-    if errors:
-        return "invalid config: " + "; ".join(errors)
-    return obj, config
+def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> None:
+    import json
 
-
-def _run_handler(
-    run: _Run,
-    pm: Any,
-    handler: Mapping[str, Any],
-    event: HookEvent,
-    config: Any,
-    project: str,
-    timeout: float,
-) -> None:
-    t0 = time.monotonic()
-    name, function = handler["plugin"], handler["function"]
-    impl = next(
-        (
-            i
-            for i in getattr(pm.hook, handler["hook"]).get_hookimpls()
-            if i.plugin_name == name and i.function.__name__ == function
-        ),
-        None,
-    )
-    if impl is None:
-        run.fail(handler, "skipped", f"handler {function} not found (reinstall the plugin?)", t0)
-        return
-    ctx = HookContext(
-        plugin=name, config=config, project_dir=project, home=run.home, deadline=t0 + timeout, raw=run.raw
-    )
-    available = {"event": event, "ctx": ctx}
-    kwargs = {arg: available[arg] for arg in impl.argnames if arg in available}
-    status, value = _call(impl.function, kwargs, timeout, f"{name}.{function}")
-    if status == "timeout":
-        run.hung = True
-        run.fail(handler, "timeout", f"did not answer within {timeout:.2f} s", t0)
-        return
-    if status == "error":
-        run.fail(handler, "error", f"raised {type(value).__name__}: {value}", t0)
-        return
-    cls = ANSWER_CLASSES.get(run.event_name)
-    if value is not None and (run.event_name in OBSERVE_ONLY or cls is None or not isinstance(value, cls)):
-        expected = "None" if cls is None else f"{cls.__name__} or None"
-        run.fail(handler, "invalid", f"returned {type(value).__name__}, expected {expected}", t0)
-        return
-    duration = (time.monotonic() - t0) * 1000
-    if value is None:
-        run.outcomes.append(Outcome(name, function, "silent", duration))
-        return
-    run.outcomes.append(Outcome(name, function, "ok", duration))
-    run.contributions.append(Contribution(name, value))
+    raw, core = run.raw, run.settings.core
+    text = json.dumps(raw, ensure_ascii=False)
+    size = len(text.encode("utf-8"))
+    payload, encoding = stored_payload(raw, core.max_bytes, core.compress) if core.store_raw else (None, None)
+    outcome = "silent"
+    if rendered is not None:
+        outcome = "blocked" if rendered.exit_code == 2 else "answered"
+    tool_name = raw.get("tool_name")
+    records = [
+        {
+            "kind": "event", "id": new_id(), "ts": time.time(), "correlation_id": corr, "trace_id": trace_id(),
+            "session_id": raw.get("session_id"), "event": run.event_name,
+            "tool_name": tool_name if isinstance(tool_name, str) else None, "tool_use_id": raw.get("tool_use_id"),
+            "payload_size": size, "duration_ms": round((time.monotonic() - started) * 1000, 3),
+            "handlers": len(run.outcomes), "outcome": outcome, "payload": payload, "payload_encoding": encoding,
+        }  # fmt: skip
+    ]
+    records.extend(exec_record(o, raw, corr, size) for o in run.outcomes)
+    append_lines(run.home, RECORDS, records)

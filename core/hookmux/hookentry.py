@@ -190,9 +190,9 @@ def run(
     source = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
     err = stderr or sys.stderr
-    code, hung = 0, False
+    code, result = 0, None
     try:
-        code, hung = _handle(argv, source, out, err)
+        code, result = _handle(argv, source, out, err)
     except BadInput as exc:
         _drain(source)
         print(f"hookmux: {exc}", file=err)
@@ -204,18 +204,34 @@ def run(
         err.flush()
     except Exception:  # noqa: BLE001, S110 - Claude Code may have gone away
         pass
-    if hung:
-        # A handler thread is still running: leave now rather than wait for it.
-        os._exit(code)
+    if result is not None:
+        _after_answer(result, err)
+        if result.hung:
+            # A handler thread is still running: leave now rather than wait for it.
+            os._exit(code)
     return code
 
 
-def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) -> tuple[int, bool]:
+def _after_answer(result: Any, err: IO[str]) -> None:
+    """Queue background work once the answer is out; never fails the hook."""
+    if not result.jobs:
+        return
+    try:
+        from hookmux import background
+
+        home = hookmux_home()
+        if background.queue(home, result.jobs):
+            background.ensure_worker(home, result.max_workers)
+    except Exception as exc:  # noqa: BLE001
+        print(f"hookmux: background work not queued: {exc}", file=err)
+
+
+def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) -> tuple[int, Any]:
     data = read_stdin(source)
     opts = _parse_args(argv, err)
     if opts is None:
         err.write(USAGE)
-        return 0, False
+        return 0, None
     raw = decode_event(data)
     home = hookmux_home()
     from hookmux.manifest import load_manifest
@@ -223,7 +239,7 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
     manifest = load_manifest(home)
     handlers = matching_handlers(raw, manifest)
     if not handlers:
-        return 0, False
+        return 0, None
     from hookmux.dispatch import dispatch
 
     result = dispatch(
@@ -233,7 +249,7 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
         print(message, file=err)
     rendered = result.rendered
     if rendered is None:
-        return 0, result.hung
+        return 0, result
     if rendered.plain is not None:
         out.write(rendered.plain.encode("utf-8") + b"\n")
     elif rendered.payload is not None:
@@ -242,7 +258,7 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
         out.write(json.dumps(rendered.payload, ensure_ascii=False).encode("utf-8"))
     if rendered.stderr:
         print(rendered.stderr, file=err)
-    return rendered.exit_code, result.hung
+    return rendered.exit_code, result
 
 
 def _drain(stream: IO[bytes]) -> None:

@@ -73,6 +73,8 @@ def hookimpl(  # noqa: F811
     fields: Mapping[str, ScalarMatch | Iterable[ScalarMatch]] | None = None,
     timeout: float | None = None,
     fail_closed: bool = False,
+    background: bool = False,
+    background_key: str | None = None,
     specname: str | None = None,
 ) -> Callable[[F], F]: ...
 
@@ -87,6 +89,8 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     fields: Mapping[str, ScalarMatch | Iterable[ScalarMatch]] | None = None,
     timeout: float | None = None,
     fail_closed: bool = False,
+    background: bool = False,
+    background_key: str | None = None,
     specname: str | None = None,
 ) -> F | Callable[[F], F]:
     """Mark a function as a hookmux handler.
@@ -109,6 +113,11 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     :param timeout: seconds this handler may take (default from config).
     :param fail_closed: a crash or timeout of this handler yields an explicit
         deny/block instead of failing open.
+    :param background: run after hookmux has answered Claude Code, in a detached
+        worker (at most ``max_workers`` per user); must return None.
+    :param background_key: dotted event field whose value coalesces queued
+        background runs (default ``session_id``): while a run for the same key
+        is waiting, a newer event replaces it instead of queueing another.
     :param specname: the hookspec to implement when the function name differs
         (lets one plugin have several handlers for one event).
     """
@@ -116,6 +125,8 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     def mark(func: F) -> F:
         if not isinstance(priority, int) or isinstance(priority, bool):
             raise TypeError(f"hookimpl priority must be an int, got {priority!r}")
+        if background and fail_closed:
+            raise TypeError("a background handler answers nobody, so it cannot be fail_closed")
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
             raise TypeError(f"hookimpl timeout must be a positive number, got {timeout!r}")
         opts: dict[str, Any] = {
@@ -134,6 +145,8 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
             "fields": _as_fields(fields),
             "timeout": None if timeout is None else float(timeout),
             "fail_closed": bool(fail_closed),
+            "background": bool(background),
+            "background_key": background_key,
         }
         setattr(func, IMPL_ATTR, opts)
         return func

@@ -1,0 +1,170 @@
+"""Per-handler circuit breakers, shared by every hookmux process of the user.
+
+State lives in one small file per handler under ``$HOOKMUX_HOME/breakers``,
+read without a lock and rewritten under ``flock``, so checking a breaker costs
+a file read on the matching path (no SQLite). A handler that fails
+``threshold`` times in a row opens its breaker: it is skipped for ``cooldown``
+seconds, then one process runs it as a probe (half-open); success closes the
+breaker, failure opens it again. A handler whose failure rate over its last
+``window`` runs exceeds ``max_failure_rate`` is disabled until
+``hookmux breakers reset``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+CLOSED, OPEN, HALF_OPEN, DISABLED = "closed", "open", "half-open", "disabled"
+
+
+class Policy:
+    __slots__ = ("cooldown", "max_failure_rate", "threshold", "window")
+
+    def __init__(self, threshold: int = 3, cooldown: float = 60.0, window: int = 20, max_failure_rate: float = 0.5):
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self.window = window
+        self.max_failure_rate = max_failure_rate
+
+
+class State:
+    """``state failures opened_at probe_at history`` (history: 1 = failure, newest last)."""
+
+    __slots__ = ("failures", "history", "opened_at", "probe_at", "state")
+
+    def __init__(self, state: str = CLOSED, failures: int = 0, opened_at: float = 0.0, probe_at: float = 0.0,
+                 history: str = "") -> None:  # fmt: skip
+        self.state, self.failures, self.opened_at, self.probe_at, self.history = (
+            state, failures, opened_at, probe_at, history)  # fmt: skip
+
+    @classmethod
+    def parse(cls, text: str) -> State:
+        parts = text.split()
+        try:
+            return cls(parts[0], int(parts[1]), float(parts[2]), float(parts[3]), parts[4] if len(parts) > 4 else "")
+        except (IndexError, ValueError):
+            return cls()
+
+    def dump(self) -> str:
+        return f"{self.state} {self.failures} {self.opened_at} {self.probe_at} {self.history}\n"
+
+
+def breaker_dir(home: str) -> str:
+    return os.path.join(home, "breakers")
+
+
+def breaker_file(home: str, plugin: str, handler: str) -> str:
+    safe = f"{plugin}--{handler}".replace("/", "_")
+    return os.path.join(breaker_dir(home), safe)
+
+
+def read(home: str, plugin: str, handler: str) -> State:
+    try:
+        with open(breaker_file(home, plugin, handler)) as fh:
+            return State.parse(fh.read())
+    except OSError:
+        return State()
+
+
+def _update(path: str, change: object) -> State:
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        state = State.parse(os.read(fd, 4096).decode("ascii", "replace"))
+        change(state)  # type: ignore[operator]
+        data = state.dump().encode("ascii")
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, data)
+        return state
+    finally:
+        os.close(fd)
+
+
+def admit(home: str, plugin: str, handler: str, policy: Policy) -> str | None:
+    """None when the handler may run now; otherwise why not (``open``/``disabled``)."""
+    state = read(home, plugin, handler)
+    if state.state == CLOSED:
+        return None
+    if state.state == DISABLED:
+        return DISABLED
+    now = time.time()
+    if now - state.opened_at < policy.cooldown:
+        return OPEN
+    verdict: list[str | None] = [OPEN]
+
+    def claim_probe(current: State) -> None:
+        # One probe per cooldown period, whichever process gets here first.
+        if current.state in (OPEN, HALF_OPEN) and now - current.probe_at >= policy.cooldown:
+            current.state, current.probe_at = HALF_OPEN, now
+            verdict[0] = None
+        elif current.state == CLOSED:
+            verdict[0] = None
+
+    try:
+        _update(breaker_file(home, plugin, handler), claim_probe)
+    except OSError:
+        return None  # cannot share state: run rather than silently skip
+    return verdict[0]
+
+
+def record(home: str, plugin: str, handler: str, ok: bool, policy: Policy) -> State | None:
+    """Account one run. Cheap when nothing changes: a success on a clean breaker
+    with no failures in its window writes nothing."""
+    current = read(home, plugin, handler)
+    if ok and current.state == CLOSED and "1" not in current.history:
+        return current
+    now = time.time()
+
+    def account(state: State) -> None:
+        state.history = (state.history + ("0" if ok else "1"))[-policy.window :]
+        if ok:
+            state.failures = 0
+            if state.state in (OPEN, HALF_OPEN):
+                state.state = CLOSED
+        else:
+            state.failures += 1
+            if state.state == HALF_OPEN or state.failures >= policy.threshold:
+                state.state, state.opened_at, state.probe_at = OPEN, now, 0.0
+        if len(state.history) >= policy.window and state.history.count("1") / len(state.history) > policy.max_failure_rate:
+            state.state = DISABLED
+
+    try:
+        return _update(breaker_file(home, plugin, handler), account)
+    except OSError:
+        return None
+
+
+def reset(home: str, plugin: str | None = None, handler: str | None = None) -> list[str]:
+    """Close breakers (all, a plugin's, or one handler's); returns the names reset."""
+    done = []
+    for name, _ in states(home):
+        p, _, h = name.partition("--")
+        if (plugin is None or p == plugin) and (handler is None or h == handler):
+            os.unlink(os.path.join(breaker_dir(home), name))
+            done.append(f"{p}.{h}")
+    return done
+
+
+def states(home: str) -> Iterator[tuple[str, State]]:
+    try:
+        names = sorted(os.listdir(breaker_dir(home)))
+    except FileNotFoundError:
+        return
+    for name in names:
+        try:
+            with open(os.path.join(breaker_dir(home), name)) as fh:
+                yield name, State.parse(fh.read())
+        except OSError:
+            continue

@@ -1,0 +1,71 @@
+"""Redact secrets before anything is stored: API keys, tokens, passwords, private keys.
+
+Two nets: values under keys that name a secret (``password``, ``api_key``,
+``authorization``...) are replaced whole, and strings anywhere are scanned for
+well-known credential shapes (``sk-ant-...``, ``ghp_...``, ``AKIA...``, JWTs,
+``Bearer ...``, ``password=...`` in commands, PEM private keys).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MASK = "[REDACTED]"
+
+_SECRET_KEY = re.compile(
+    r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|auth(orization)?|credential|private[_-]?key|"
+    r"access[_-]?key|session[_-]?key|cookie)$",
+    re.IGNORECASE,
+)
+_SECRET_KEY_EXCEPTIONS = frozenset({"session_id", "tool_use_id", "prompt_id", "max_tokens", "input_tokens"})
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), MASK),
+    (re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}"), MASK),
+    (re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}"), MASK),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), MASK),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), MASK),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), MASK),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]{12,}=*"), r"\1 " + MASK),
+    (
+        re.compile(
+            r"(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)[A-Z0-9_]*)"
+            r"(\s*[=:]\s*|\s+)(['\"]?)[^\s'\"&;|]{3,}\3"
+        ),
+        r"\1\2\3" + MASK + r"\3",
+    ),
+    (re.compile(r"(?i)(://[^/\s:@]+:)[^/\s@]+@"), r"\1" + MASK + "@"),
+)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every recognised credential replaced by ``[REDACTED]``."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON-like value with secrets redacted (by key name and by shape)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if (
+                isinstance(key, str)
+                and key.lower() not in _SECRET_KEY_EXCEPTIONS
+                and _SECRET_KEY.search(key.replace("-", "_"))
+                and isinstance(item, (str, int, float))
+                and not isinstance(item, bool)
+            ):
+                out[key] = MASK
+            else:
+                out[key] = redact(item)
+        return out
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
