@@ -1,0 +1,77 @@
+"""{{ cookiecutter.description | replace('\\', '\\\\') | replace('"""', '\\"\\"\\"') }}
+
+hookmux finds this module through the entry point ``{{ cookiecutter.plugin_name }}`` (group
+``hookmux``) and imports it only when an event passes the matchers a handler declares
+in ``@hookimpl(...)``; every other event never loads it. The example handler asks the
+user before Claude force-pushes: replace it with your own. hookmux's author's guide
+(docs/plugins.md) lists every hook, matcher, answer and merge rule.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Literal
+
+import attrs
+from hookmux import hookimpl
+from hookmux.answers import PreToolUseAnswer
+from hookmux.context import HookContext
+from hookmux.eventmodels import PreToolUse
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """The ``[plugins.{{ cookiecutter.plugin_name }}]`` table of hookmux's config files.
+
+    Set in ``~/.config/hookmux/config.toml``, ``.claude/hookmux.toml`` or
+    ``.claude/hookmux.local.toml``, or as ``{{ cookiecutter.__env_prefix }}DECISION=deny``.
+    A wrong key or type is reported with its file and the plugin sits the event out.
+
+    :ivar decision: ``"ask"`` the user before a force push, or ``"deny"`` it outright.
+    :ivar flags: the ``git push`` options that make it a force push.
+    """
+
+    decision: Literal["ask", "deny"] = "ask"
+    flags: tuple[str, ...] = ("--force", "-f")
+
+
+@hookimpl
+def hookmux_config_schema() -> type[Config]:
+    return Config
+
+
+def push_options(command: str) -> list[str]:
+    """The words after ``git push`` in each part of a shell command."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:  # unbalanced quotes: fall back to plain words
+        words = command.split()
+    options: list[str] = []
+    pushing = False
+    for index, word in enumerate(words):
+        if word and set(word) <= set("&|;()<>"):  # a shell operator ends the command
+            pushing = False
+        elif word == "push" and index > 0 and words[index - 1] == "git":
+            pushing = True
+        elif pushing:
+            options.append(word)
+    return options
+
+
+# matcher: the tool name, with Claude Code's own matcher semantics.
+# commands: globs tried on the whole Bash command and on each &&/||/;/| part.
+# priority: larger runs first (default 50); the highest priority's reason comes first.
+@hookimpl(matcher="Bash", commands=["git push*"], priority=60)
+def hookmux_pre_tool_use(event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | None:
+    """Ask (or refuse, per config) before Claude force-pushes; stay silent otherwise."""
+    config: Config = ctx.config
+    used = [option for option in push_options(event.command or "") if option in config.flags]
+    if not used:
+        return None  # silent: no opinion, other plugins and Claude Code decide
+    return PreToolUseAnswer(
+        permission=config.decision,
+        reason=f"{' '.join(used)} rewrites the remote branch's history; push without it, "
+        "or use --force-with-lease",
+    )
