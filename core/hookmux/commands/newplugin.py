@@ -12,7 +12,8 @@ read from ``plugin-template/`` directly. cookiecutter is an optional dependency
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,20 @@ def name_checker(template: Path) -> Callable[[str], str | None]:
     namespace = runpy.run_path(str(template / "hooks" / "pre_gen_project.py"), run_name="hookmux_template")
     checker: Callable[[str], str | None] = namespace["name_problem"]
     return checker
+
+
+@contextmanager
+def clean_copy(template: Path) -> Iterator[Path]:
+    """The template without byte code: pip compiles the installed template's
+    ``conftest.py`` (the other files are Jinja, not Python), and cookiecutter
+    would copy that ``__pycache__`` into every new project."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hookmux-template-") as tmp:
+        copy = Path(tmp) / "plugin-template"
+        shutil.copytree(template, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
+        yield copy
 
 
 def template_defaults(template: Path) -> dict[str, Any]:
@@ -102,9 +117,10 @@ def register(cli: click.Group) -> None:
         cookiecutter, exists_error, cookiecutter_error = _cookiecutter()
         extra = {"plugin_name": name} if name is not None else {}
         try:
-            created = cookiecutter(
-                str(template), no_input=no_input, extra_context=extra, output_dir=output_dir
-            )
+            with clean_copy(template) as source:
+                created = cookiecutter(
+                    str(source), no_input=no_input, extra_context=extra, output_dir=output_dir
+                )
         except exists_error as exc:
             raise click.ClickException(f"{exc}; choose another name or --output-dir") from None
         except cookiecutter_error as exc:
