@@ -21,6 +21,7 @@ from hookmux.markers import DEFAULT_PRIORITY
 from hookmux.matching import compile_matcher
 from hookmux.paths import atomic_write, ensure_private_dir
 from hookmux.plugins import ENTRY_POINT_GROUP, make_plugin_manager
+from hookmux.wiring import STATUSLINE_ATTR, routing_digest
 
 
 def load_target(target: str) -> Any:
@@ -118,7 +119,7 @@ def build_manifest(
     for name, target, dist, version, load in found:
         record: dict[str, Any] = {
             "name": name, "target": target, "dist": dist, "version": version,
-            "hooks": [], "events": [], "error": None, "problems": [],
+            "hooks": [], "events": [], "error": None, "problems": [], "statusline": None,
         }  # fmt: skip
         plugins[name] = record
         if pm.has_plugin(name):
@@ -131,6 +132,7 @@ def build_manifest(
             record["error"] = f"{type(exc).__name__}: {exc}"
             continue
         record.update(hooks=hooks, problems=problems, events=sorted({h["event"] for h in handlers}))
+        record["statusline"] = _statusline(obj, problems)
         source = _source_file(obj)
         if source:
             try:
@@ -141,13 +143,26 @@ def build_manifest(
             events.setdefault(handler["event"], []).append(handler)
     for handlers in events.values():
         handlers.sort(key=handler_order)
-    return {
+    manifest = {
         "format": FORMAT,
         "hookmux": __version__,
         "plugins": plugins,
         "events": events,
         "sources": tuple(sources),
     }
+    manifest["wiring"] = routing_digest(manifest)
+    return manifest
+
+
+def _statusline(obj: Any, problems: list[str]) -> tuple[str, ...] | None:
+    """The plugin's ``HOOKMUX_STATUSLINE``: ``hookmux`` arguments that print its status line."""
+    value = getattr(obj, STATUSLINE_ATTR, None)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    problems.append(f"{STATUSLINE_ATTR} ignored: expected a non-empty list of strings, got {value!r}")
+    return None
 
 
 def installed_plugins() -> list[tuple[str, str, str | None, str | None, Callable[[], Any]]]:

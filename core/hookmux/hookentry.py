@@ -34,7 +34,7 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024
 STDIN_TIMEOUT = 10.0
 
 USAGE = """\
-usage: hookmux run [--deadline SECONDS] [--transport command|http]
+usage: hookmux run [--deadline SECONDS] [--transport command|http] [--wiring DIGEST]
 
 Reads one Claude Code hook event (JSON) on stdin, routes it to the plugins
 whose matchers accept it and prints their merged answer (one JSON object, or
@@ -155,15 +155,17 @@ def matching_handlers(
 
 
 def _parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
-    opts: dict[str, Any] = {"deadline": None, "transport": "command"}
+    opts: dict[str, Any] = {"deadline": None, "transport": "command", "wiring": None}
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
             return None
         key, sep, value = arg.partition("=")
-        if key in ("--deadline", "--transport"):
+        if key in ("--deadline", "--transport", "--wiring"):
             value = value if sep else next(args, "")
-            if key == "--deadline":
+            if key == "--wiring":
+                opts["wiring"] = value
+            elif key == "--deadline":
                 try:
                     opts["deadline"] = float(value)
                     if opts["deadline"] <= 0:
@@ -238,12 +240,27 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
 
     manifest = load_manifest(home)
     handlers = matching_handlers(raw, manifest)
+    resolver = None
+    if (
+        opts["wiring"] is not None
+        and raw["hook_event_name"] == "SessionStart"
+        and opts["wiring"] != manifest.get("wiring")  # the plugins changed since `hookmux install`
+    ):
+        from hookmux.stalewiring import with_notice
+
+        handlers, resolver = with_notice(handlers, manifest)
     if not handlers:
         return 0, None
     from hookmux.dispatch import dispatch
 
     result = dispatch(
-        raw, handlers, manifest, home=home, deadline=opts["deadline"], transport=opts["transport"]
+        raw,
+        handlers,
+        manifest,
+        home=home,
+        resolver=resolver,
+        deadline=opts["deadline"],
+        transport=opts["transport"],
     )
     for message in result.messages:
         print(message, file=err)

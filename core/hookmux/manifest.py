@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 2
+FORMAT = 3  # 3: plugin statusline, routing digest ("wiring")
 Manifest = dict[str, "Any"]
 
 
