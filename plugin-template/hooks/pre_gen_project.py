@@ -35,7 +35,7 @@ def name_problem(name: str) -> str | None:
 
 if __name__ == "__main__":
     # Rendered by cookiecutter: tojson escapes ' (as \u0027), so the literal always closes.
-    problem = name_problem(json.loads(r'''{{ cookiecutter.plugin_name | tojson }}'''))
+    problem = name_problem(json.loads(r'''{{ cookiecutter.plugin_name | tojson }}'''))  # fmt: skip
     if problem is not None:
         print(f"hookmux: {problem}", file=sys.stderr)
         sys.exit(1)
