@@ -62,13 +62,23 @@ def queue(home: str, jobs: Sequence[Mapping[str, Any]]) -> bool:
     return append_lines(home, JOBS, jobs)
 
 
+#: The worker inherits its (already locked) slot under this descriptor number.
+SLOT_FD_ENV = "HOOKMUX_WORKER_SLOT_FD"
+
+
 def ensure_worker(home: str, max_workers: int) -> bool:
-    """Start a detached worker if a slot is free; True when one was started."""
-    if live_workers(home, max_workers) >= max_workers:
+    """Start a detached worker if a slot is free; True when one was started.
+
+    The slot is locked here and handed to the worker as an inherited descriptor,
+    so concurrent callers can never start more than ``max_workers`` workers.
+    """
+    slot = acquire_slot(home, max_workers)
+    if slot is None:
         return False  # the live workers check the queue again before they exit
     import subprocess
 
     env = dict(os.environ, HOOKMUX_HOME=home, HOOKMUX_MAX_WORKERS=str(max_workers))
+    env[SLOT_FD_ENV] = str(slot)
     log = os.path.join(home, "worker.log")
     try:
         out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -83,6 +93,7 @@ def ensure_worker(home: str, max_workers: int) -> bool:
             stderr=out,
             start_new_session=True,
             close_fds=True,
+            pass_fds=(slot,),
             cwd=home,
             env=env,
         )
@@ -92,4 +103,5 @@ def ensure_worker(home: str, max_workers: int) -> bool:
     finally:
         if isinstance(out, int) and out >= 0:
             os.close(out)
+        os.close(slot)  # the worker keeps its own copy, and with it the lock
     return True

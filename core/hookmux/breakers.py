@@ -25,7 +25,9 @@ CLOSED, OPEN, HALF_OPEN, DISABLED = "closed", "open", "half-open", "disabled"
 class Policy:
     __slots__ = ("cooldown", "max_failure_rate", "threshold", "window")
 
-    def __init__(self, threshold: int = 3, cooldown: float = 60.0, window: int = 20, max_failure_rate: float = 0.5):
+    def __init__(
+        self, threshold: int = 3, cooldown: float = 60.0, window: int = 20, max_failure_rate: float = 0.5
+    ):
         self.threshold = threshold
         self.cooldown = cooldown
         self.window = window
@@ -37,16 +39,29 @@ class State:
 
     __slots__ = ("failures", "history", "opened_at", "probe_at", "state")
 
-    def __init__(self, state: str = CLOSED, failures: int = 0, opened_at: float = 0.0, probe_at: float = 0.0,
-                 history: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        state: str = CLOSED,
+        failures: int = 0,
+        opened_at: float = 0.0,
+        probe_at: float = 0.0,
+        history: str = "",
+    ) -> None:
         self.state, self.failures, self.opened_at, self.probe_at, self.history = (
-            state, failures, opened_at, probe_at, history)  # fmt: skip
+            state,
+            failures,
+            opened_at,
+            probe_at,
+            history,
+        )
 
     @classmethod
     def parse(cls, text: str) -> State:
         parts = text.split()
         try:
-            return cls(parts[0], int(parts[1]), float(parts[2]), float(parts[3]), parts[4] if len(parts) > 4 else "")
+            return cls(
+                parts[0], int(parts[1]), float(parts[2]), float(parts[3]), parts[4] if len(parts) > 4 else ""
+            )
         except (IndexError, ValueError):
             return cls()
 
@@ -137,7 +152,10 @@ def record(home: str, plugin: str, handler: str, ok: bool, policy: Policy) -> St
             state.failures += 1
             if state.state == HALF_OPEN or state.failures >= policy.threshold:
                 state.state, state.opened_at, state.probe_at = OPEN, now, 0.0
-        if len(state.history) >= policy.window and state.history.count("1") / len(state.history) > policy.max_failure_rate:
+        if (
+            len(state.history) >= policy.window
+            and state.history.count("1") / len(state.history) > policy.max_failure_rate
+        ):
             state.state = DISABLED
 
     try:

@@ -53,6 +53,8 @@ def _handler_view(handler: dict[str, Any]) -> dict[str, Any]:
         view["timeout"] = handler["timeout"]
     if handler["fail_closed"]:
         view["fail_closed"] = True
+    if handler.get("background"):
+        view["background"] = True
     return view
 
 

@@ -28,7 +28,16 @@ from hookmux.converter import StructureError, config_converter, structure
 from hookmux.paths import project_config_files, user_config_file
 
 PLUGIN_ENV_PREFIX = "HOOKMUX__"
-_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_BOOL_WORDS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 RESERVED_PLUGIN_KEYS = ("enabled",)
 
 

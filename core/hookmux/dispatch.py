@@ -93,7 +93,9 @@ def fail_closed_answer(cls: type[Answer], reason: str) -> Answer | None:
     return None
 
 
-def call_with_timeout(fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: str) -> tuple[str, Any]:
+def call_with_timeout(
+    fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: str
+) -> tuple[str, Any]:
     """Run ``fn`` in a daemon thread: ("ok", value), ("error", exception) or ("timeout", None)."""
     box: dict[str, Any] = {}
 
@@ -162,8 +164,12 @@ def run_handler(
     if status == "error":
         return "error", None, f"raised {type(value).__name__}: {value}"
     cls = ANSWER_CLASSES.get(event.hook_event_name)
-    if value is not None and (handler.get("background") or event.hook_event_name in OBSERVE_ONLY
-                              or cls is None or not isinstance(value, cls)):  # fmt: skip
+    if value is not None and (
+        handler.get("background")
+        or event.hook_event_name in OBSERVE_ONLY
+        or cls is None
+        or not isinstance(value, cls)
+    ):
         expected = "None" if cls is None or handler.get("background") else f"{cls.__name__} or None"
         return "invalid", None, f"returned {type(value).__name__}, expected {expected}"
     return ("silent" if value is None else "ok"), value, None
@@ -187,13 +193,22 @@ def exec_record(
     outcome: Outcome, raw: Mapping[str, Any], corr: str, size: int, *, background: bool = False
 ) -> dict[str, Any]:
     return {
-        "kind": "exec", "id": new_id(), "ts": time.time(), "correlation_id": corr,
-        "session_id": raw.get("session_id"), "event": raw.get("hook_event_name"),
-        "tool_use_id": raw.get("tool_use_id"), "plugin": outcome.plugin, "handler": outcome.function,
-        "status": outcome.status, "duration_ms": round(outcome.duration_ms, 3),
-        "error": outcome.error, "payload_size": size, "dedupe_hits": outcome.dedupe_hits,
+        "kind": "exec",
+        "id": new_id(),
+        "ts": time.time(),
+        "correlation_id": corr,
+        "session_id": raw.get("session_id"),
+        "event": raw.get("hook_event_name"),
+        "tool_use_id": raw.get("tool_use_id"),
+        "plugin": outcome.plugin,
+        "handler": outcome.function,
+        "status": outcome.status,
+        "duration_ms": round(outcome.duration_ms, 3),
+        "error": outcome.error,
+        "payload_size": size,
+        "dedupe_hits": outcome.dedupe_hits,
         "background": int(background),
-    }  # fmt: skip
+    }
 
 
 class _Run:
@@ -211,8 +226,14 @@ class _Run:
         self.hung = False
         self.policy = breaker_policy(settings.core)
 
-    def done(self, handler: Mapping[str, Any], status: str, started: float, error: str | None = None,
-             dedupe_hits: int = 0) -> None:  # fmt: skip
+    def done(
+        self,
+        handler: Mapping[str, Any],
+        status: str,
+        started: float,
+        error: str | None = None,
+        dedupe_hits: int = 0,
+    ) -> None:
         plugin, function = handler["plugin"], handler["function"]
         closed = bool(handler.get("fail_closed"))
         error = one_line(error) if error else None
@@ -299,9 +320,17 @@ def dispatch(
             continue
         timeout = min(handler["timeout"] or settings.core.handler_timeout, remaining)
         ctx = HookContext(
-            plugin=name, handler=function, hook=handler["hook"], config=prepared[1], project_dir=project,
-            home=home, deadline=t0 + timeout, correlation_id=corr, dedupe_ttl=settings.core.dedupe_ttl, raw=raw,
-        )  # fmt: skip
+            plugin=name,
+            handler=function,
+            hook=handler["hook"],
+            config=prepared[1],
+            project_dir=project,
+            home=home,
+            deadline=t0 + timeout,
+            correlation_id=corr,
+            dedupe_ttl=settings.core.dedupe_ttl,
+            raw=raw,
+        )
         status, value, error = run_handler(pm, handler, event, ctx, timeout)
         run.hung = run.hung or status == "timeout"
         run.jobs.extend(ctx.stats.get("jobs", ()))
@@ -313,8 +342,15 @@ def dispatch(
     rendered = _answer(run, transport)
     if settings.core.metrics:
         _record(run, corr, started, rendered)
-    return Result(rendered, tuple(run.outcomes), tuple(run.messages), run.hung, tuple(run.jobs),
-                  settings.core.max_workers, corr)  # fmt: skip
+    return Result(
+        rendered,
+        tuple(run.outcomes),
+        tuple(run.messages),
+        run.hung,
+        tuple(run.jobs),
+        settings.core.max_workers,
+        corr,
+    )
 
 
 def _answer(run: _Run, transport: str) -> Rendered | None:
@@ -328,7 +364,8 @@ def _answer(run: _Run, transport: str) -> Rendered | None:
     if conflicts and "system_message" in attrs.fields_dict(cls):
         note = "hookmux: " + "; ".join(conflicts)
         answer = merge_answers(
-            cls, [Contribution("merged", answer), Contribution("hookmux", cls(system_message=note))]  # type: ignore[call-arg]
+            cls,
+            [Contribution("merged", answer), Contribution("hookmux", cls(system_message=note))],  # type: ignore[call-arg]
         ).answer
     return render(answer, transport)
 
@@ -346,12 +383,22 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> 
     tool_name = raw.get("tool_name")
     records = [
         {
-            "kind": "event", "id": new_id(), "ts": time.time(), "correlation_id": corr, "trace_id": trace_id(),
-            "session_id": raw.get("session_id"), "event": run.event_name,
-            "tool_name": tool_name if isinstance(tool_name, str) else None, "tool_use_id": raw.get("tool_use_id"),
-            "payload_size": size, "duration_ms": round((time.monotonic() - started) * 1000, 3),
-            "handlers": len(run.outcomes), "outcome": outcome, "payload": payload, "payload_encoding": encoding,
-        }  # fmt: skip
+            "kind": "event",
+            "id": new_id(),
+            "ts": time.time(),
+            "correlation_id": corr,
+            "trace_id": trace_id(),
+            "session_id": raw.get("session_id"),
+            "event": run.event_name,
+            "tool_name": tool_name if isinstance(tool_name, str) else None,
+            "tool_use_id": raw.get("tool_use_id"),
+            "payload_size": size,
+            "duration_ms": round((time.monotonic() - started) * 1000, 3),
+            "handlers": len(run.outcomes),
+            "outcome": outcome,
+            "payload": payload,
+            "payload_encoding": encoding,
+        }
     ]
     records.extend(exec_record(o, raw, corr, size) for o in run.outcomes)
     append_lines(run.home, RECORDS, records)

@@ -32,7 +32,7 @@ def new_id() -> str:
     return os.urandom(12).hex()
 
 
-def correlation_id(raw: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> str:
+def correlation_id(raw: Mapping[str, Any]) -> str:
     """The same id for every event of one tool call (PreToolUse, PostToolUse...).
 
     Derived from (session, tool_use_id) when the event has one, so separate
@@ -88,19 +88,13 @@ def append_lines(home: str, name: str, records: Sequence[Mapping[str, Any]], std
     """
     if not records:
         return True
-    import fcntl
     import json
 
     path = spool_file(home, name)
     data = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
     try:
+        fd = open_locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             payload = data.encode("utf-8")
             written = os.write(fd, payload)
             if written != len(payload):
@@ -115,9 +109,39 @@ def append_lines(home: str, name: str, records: Sequence[Mapping[str, Any]], std
             _reported.add(path)
             import sys
 
-            print(f"hookmux: cannot record to {path}: {exc.strerror or exc}; hooks still answer", file=stderr or sys.stderr)
+            print(
+                f"hookmux: cannot record to {path}: {exc.strerror or exc}; hooks still answer",
+                file=stderr or sys.stderr,
+            )
         return False
 
 
 def now() -> float:
     return time.time()
+
+
+def open_locked(path: str, flags: int) -> int:
+    """Open ``path`` and hold ``flock`` on it, making sure it is still the file at
+    ``path`` once locked: an ingester may have renamed it away meanwhile, and a
+    record appended to the renamed file after it was read would be lost."""
+    import fcntl
+
+    while True:
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:
+            if not flags & os.O_CREAT:
+                raise
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            fd = os.open(path, flags, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        held = os.fstat(fd)
+        if current is not None and (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev):
+            return fd
+        os.close(fd)
+        if current is None and not flags & os.O_CREAT:
+            raise FileNotFoundError(path)

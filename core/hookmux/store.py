@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hookmux.paths import ensure_private_dir
-from hookmux.records import JOBS, RECORDS, SPOOL_DIR, spool_file
+from hookmux.records import JOBS, RECORDS, SPOOL_DIR, open_locked, spool_file
 
 DB_NAME = "hookmux.db"
 BUSY_TIMEOUT_S = 5.0
@@ -94,25 +94,50 @@ def opened(home: str) -> Iterator[sqlite3.Connection]:
 
 # -- spool ingestion -------------------------------------------------------------------
 
-_EVENT_COLUMNS = ("id", "ts", "correlation_id", "trace_id", "session_id", "event", "tool_name", "tool_use_id",
-                  "payload_size", "duration_ms", "handlers", "outcome", "payload", "payload_encoding")  # fmt: skip
-_EXEC_COLUMNS = ("id", "ts", "correlation_id", "session_id", "event", "tool_use_id", "plugin", "handler",
-                 "status", "duration_ms", "error", "payload_size", "dedupe_hits", "background")  # fmt: skip
+_EVENT_COLUMNS = (
+    "id",
+    "ts",
+    "correlation_id",
+    "trace_id",
+    "session_id",
+    "event",
+    "tool_name",
+    "tool_use_id",
+    "payload_size",
+    "duration_ms",
+    "handlers",
+    "outcome",
+    "payload",
+    "payload_encoding",
+)
+_EXEC_COLUMNS = (
+    "id",
+    "ts",
+    "correlation_id",
+    "session_id",
+    "event",
+    "tool_use_id",
+    "plugin",
+    "handler",
+    "status",
+    "duration_ms",
+    "error",
+    "payload_size",
+    "dedupe_hits",
+    "background",
+)
 
 
 def _claim(home: str, name: str) -> list[str]:
     """Move the live spool aside (under its lock) and list every batch waiting for ingestion."""
-    import fcntl
-
     directory = os.path.join(home, SPOOL_DIR)
     live = spool_file(home, name)
     try:
-        fd = os.open(live, os.O_RDONLY)
+        fd = open_locked(live, os.O_RDONLY)
     except FileNotFoundError:
         fd = -1
     if fd >= 0:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             if os.fstat(fd).st_size:
                 os.replace(live, f"{live}.{time.time_ns()}.{os.getpid()}.ingest")
         finally:
@@ -121,7 +146,9 @@ def _claim(home: str, name: str) -> list[str]:
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
-    return sorted(os.path.join(directory, n) for n in names if n.startswith(name + ".") and n.endswith(".ingest"))
+    return sorted(
+        os.path.join(directory, n) for n in names if n.startswith(name + ".") and n.endswith(".ingest")
+    )
 
 
 def _lines(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -196,9 +223,17 @@ def enqueue(conn: sqlite3.Connection, job: Mapping[str, Any]) -> None:
         "on conflict(plugin, handler, coalesce_key) where state = 'pending' do update set "
         "payload = excluded.payload, not_before = max(jobs.not_before, excluded.not_before), "
         "trailing_key = excluded.trailing_key",
-        (job["plugin"], job["handler"], job["hook"], str(job.get("key") or ""), json.dumps(job["payload"]),
-         float(job.get("not_before") or time.time()), time.time(), job.get("trailing_key")),
-    )  # fmt: skip
+        (
+            job["plugin"],
+            job["handler"],
+            job["hook"],
+            str(job.get("key") or ""),
+            json.dumps(job["payload"]),
+            float(job.get("not_before") or time.time()),
+            time.time(),
+            job.get("trailing_key"),
+        ),
+    )
 
 
 def claim_job(conn: sqlite3.Connection, stale_after: float = 600.0) -> sqlite3.Row | None:
@@ -212,12 +247,14 @@ def claim_job(conn: sqlite3.Connection, stale_after: float = 600.0) -> sqlite3.R
             (now - stale_after,),
         )
         row: sqlite3.Row | None = conn.execute(
-            "select * from jobs where state = 'pending' and not_before <= ? order by not_before, id limit 1", (now,)
+            "select * from jobs where state = 'pending' and not_before <= ? order by not_before, id limit 1",
+            (now,),
         ).fetchone()
         if row is None:
             return None
         conn.execute(
-            "update jobs set state = 'running', started = ?, attempts = attempts + 1 where id = ?", (now, row["id"])
+            "update jobs set state = 'running', started = ?, attempts = attempts + 1 where id = ?",
+            (now, row["id"]),
         )
         return row
 
@@ -247,7 +284,9 @@ def rate_limit(conn: sqlite3.Connection, plugin: str, key: str, max_calls: int, 
     """Fixed-window limit: True while fewer than ``max_calls`` happened in the window."""
     now = time.time()
     with transaction(conn):
-        row = conn.execute("select window_start, count from ratelimit where plugin = ? and key = ?", (plugin, key)).fetchone()
+        row = conn.execute(
+            "select window_start, count from ratelimit where plugin = ? and key = ?", (plugin, key)
+        ).fetchone()
         if row is None or now - row["window_start"] >= per_seconds:
             conn.execute("insert or replace into ratelimit values(?, ?, ?, 1)", (plugin, key, now))
             return True
@@ -262,7 +301,9 @@ def debounce(conn: sqlite3.Connection, plugin: str, key: str, seconds: float) ->
     Every call moves the quiet period's start."""
     now = time.time()
     with transaction(conn):
-        row = conn.execute("select last_call from debounce where plugin = ? and key = ?", (plugin, key)).fetchone()
+        row = conn.execute(
+            "select last_call from debounce where plugin = ? and key = ?", (plugin, key)
+        ).fetchone()
         leading = row is None or now - row["last_call"] >= seconds
         conn.execute(
             "insert into debounce values(?, ?, ?, ?) on conflict(plugin, key) do update set "

@@ -19,7 +19,15 @@ from hookmux.config import load_settings
 from hookmux.context import HookContext
 from hookmux.converter import StructureError, structure_event
 from hookmux.discovery import load_target
-from hookmux.dispatch import FAILED, Outcome, breaker_policy, exec_record, one_line, prepare_plugin, run_handler
+from hookmux.dispatch import (
+    FAILED,
+    Outcome,
+    breaker_policy,
+    exec_record,
+    one_line,
+    prepare_plugin,
+    run_handler,
+)
 from hookmux.manifest import load_manifest
 from hookmux.paths import hookmux_home, project_dir
 from hookmux.plugins import make_plugin_manager
@@ -38,17 +46,30 @@ def run_job(home: str, job: Any) -> Outcome:
     plugin, function = job["plugin"], job["handler"]
     manifest = load_manifest(home)
     handler = next(
-        (h for hs in manifest["events"].values() for h in hs if h["plugin"] == plugin and h["function"] == function),
+        (
+            h
+            for hs in manifest["events"].values()
+            for h in hs
+            if h["plugin"] == plugin and h["function"] == function
+        ),
         None,
     )
     settings = load_settings(project_dir(raw.get("cwd")))
 
     def finish(status: str, error: str | None = None, dedupe_hits: int = 0) -> Outcome:
-        outcome = Outcome(plugin, function, status, (time.monotonic() - started) * 1000,
-                          one_line(error) if error else None, dedupe_hits=dedupe_hits)  # fmt: skip
+        outcome = Outcome(
+            plugin,
+            function,
+            status,
+            (time.monotonic() - started) * 1000,
+            one_line(error) if error else None,
+            dedupe_hits=dedupe_hits,
+        )
         if settings.core.metrics:
             size = len(job["payload"])
-            append_lines(home, RECORDS, [exec_record(outcome, raw, correlation_id(raw), size, background=True)])
+            append_lines(
+                home, RECORDS, [exec_record(outcome, raw, correlation_id(raw), size, background=True)]
+            )
         return outcome
 
     if handler is None:
@@ -64,15 +85,26 @@ def run_job(home: str, job: Any) -> Outcome:
     except StructureError as exc:
         return finish("invalid", f"invalid event: {exc}")
     pm = make_plugin_manager()
-    prepared = prepare_plugin(pm, plugin, lambda name: load_target(manifest["plugins"][name]["target"]), settings)
+    prepared = prepare_plugin(
+        pm, plugin, lambda name: load_target(manifest["plugins"][name]["target"]), settings
+    )
     if isinstance(prepared, str):
         return finish("skipped", prepared)
     timeout = handler["timeout"] or max(settings.core.handler_timeout, DEFAULT_JOB_TIMEOUT)
     ctx = HookContext(
-        plugin=plugin, handler=function, hook=job["hook"], config=prepared[1], project_dir=project_dir(raw.get("cwd")),
-        home=home, deadline=time.monotonic() + timeout, correlation_id=correlation_id(raw), background=True,
-        dedupe_ttl=settings.core.dedupe_ttl, raw=raw, trailing_key=job["trailing_key"],
-    )  # fmt: skip
+        plugin=plugin,
+        handler=function,
+        hook=job["hook"],
+        config=prepared[1],
+        project_dir=project_dir(raw.get("cwd")),
+        home=home,
+        deadline=time.monotonic() + timeout,
+        correlation_id=correlation_id(raw),
+        background=True,
+        dedupe_ttl=settings.core.dedupe_ttl,
+        raw=raw,
+        trailing_key=job["trailing_key"],
+    )
     status, _, error = run_handler(pm, {**handler, "background": True}, event, ctx, timeout)
     breakers.record(home, plugin, function, status not in FAILED, policy)
     if ctx.stats.get("jobs"):
@@ -89,7 +121,8 @@ def _spool_waiting(home: str) -> bool:
 
 def work(home: str, max_workers: int) -> int:
     """Drain the queue; returns the number of jobs run."""
-    slot = background.acquire_slot(home, max_workers)
+    inherited = os.environ.pop(background.SLOT_FD_ENV, "")
+    slot = int(inherited) if inherited.isdigit() else background.acquire_slot(home, max_workers)
     if slot is None:
         return 0
     ran = 0
@@ -135,7 +168,10 @@ def main() -> int:
     try:
         work(home, max(max_workers, 1))
     except Exception as exc:  # noqa: BLE001 - a worker must never crash silently
-        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} hookmux worker failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"{time.strftime('%Y-%m-%dT%H:%M:%S')} hookmux worker failed: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -1,0 +1,54 @@
+"""Handlers that exercise the guard rails. Each writes what it did to a log file named in the command.
+
+Commands: ``hmtest-flaky FLAG LOG`` raises while FLAG exists; ``hmtest-later LOG`` runs in
+the background; ``hmtest-debounce LOG`` debounces (0.5 s); ``hmtest-dedupe LOG`` dedupes by
+tool_use_id.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from hookmux import hookimpl
+from hookmux.context import HookContext
+from hookmux.eventmodels import PostToolUse, PreToolUse
+
+
+def _args(event: PreToolUse | PostToolUse) -> list[str]:
+    return (event.command or "").split()[1:]
+
+
+def _log(path: str, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-flaky *"], specname="hookmux_pre_tool_use")
+def flaky(event: PreToolUse) -> None:
+    flag, log = _args(event)
+    _log(log, f"ran {os.getpid()}")
+    if os.path.exists(flag):
+        raise RuntimeError("flaky handler fails while its flag file exists")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-later *"], background=True, background_key="tool_input.command")
+def hookmux_post_tool_use(event: PostToolUse, ctx: HookContext) -> None:
+    log = _args(event)[0]
+    time.sleep(0.2)
+    _log(log, f"background {event.tool_use_id} {ctx.background} {os.getpid()} {ctx.correlation_id}")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-debounce *"], specname="hookmux_post_tool_use")
+def debounced(event: PostToolUse, ctx: HookContext) -> None:
+    log = _args(event)[0]
+    if ctx.debounce("recompute", 0.5):
+        _log(log, f"work {event.tool_use_id} trailing={ctx.trailing_key is not None}")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-dedupe *"], specname="hookmux_pre_tool_use")
+def deduped(event: PreToolUse, ctx: HookContext) -> None:
+    log = _args(event)[0]
+    if ctx.dedupe(event.tool_use_id):
+        with ctx.lock("log"):
+            _log(log, f"first {event.tool_use_id} {ctx.correlation_id}")
