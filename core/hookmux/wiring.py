@@ -111,6 +111,8 @@ class Wiring:
     statusline: dict[str, Any] | None = None
     #: why an entry is broader than it could be, or what was left out
     notes: tuple[str, ...] = ()
+    #: events some enabled plugin handles (``events`` also has SessionStart, always)
+    handled: tuple[str, ...] = ()
 
 
 # -- identity -------------------------------------------------------------------
@@ -429,9 +431,12 @@ def compute_wiring(
     usable = {n for n, r in plugins.items() if r.get("error") is None and enabled(n)}
     notes: list[str] = []
     events: dict[str, list[dict[str, Any]]] = {}
+    handled: list[str] = []
     for event in EVENT_NAMES:
         handlers = [h for h in manifest.get("events", {}).get(event, ()) if h["plugin"] in usable]
-        if not handlers and event != ALWAYS_WIRED:
+        if handlers:
+            handled.append(event)
+        elif event != ALWAYS_WIRED:
             continue
         timeout, budget = event_budget(event, handlers, handler_timeout, deadline)
         args = ["run", f"--deadline={budget:g}", f"{WIRING_ARG}={digest}"]
@@ -455,7 +460,7 @@ def compute_wiring(
                 f"status line of {providers[0]} used; {', '.join(providers[1:])} also provide one "
                 "(disable all but one to choose)"
             )
-    return Wiring(digest, executable, events, statusline, tuple(dict.fromkeys(notes)))
+    return Wiring(digest, executable, events, statusline, tuple(dict.fromkeys(notes)), tuple(handled))
 
 
 # -- settings -------------------------------------------------------------------

@@ -7,4 +7,4 @@ They are imported only by the command line, never by ``hookmux run``.
 from __future__ import annotations
 
 #: Modules under hookmux.commands, registered in this order.
-BUILTIN: tuple[str, ...] = ("observe", "newplugin")
+BUILTIN: tuple[str, ...] = ("observe", "newplugin", "install", "doctor", "configcmd", "replay", "demo")

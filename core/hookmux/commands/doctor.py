@@ -1,0 +1,304 @@
+"""``hookmux doctor``: check everything between Claude Code and the plugins, one line per problem."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+import attrs
+import click
+
+from hookmux.claudesettings import SCOPES, hookmux_executable, read_settings, settings_path
+from hookmux.wiring import FEATURE_VERSIONS, WIRING_ARG, WiringError, handler_option, hookmux_handlers
+
+OK, WARN, PROBLEM, INFO = "ok", "warn", "problem", "info"
+_MARKS = {OK: ("ok  ", "green"), WARN: ("warn", "yellow"), PROBLEM: ("FAIL", "red"), INFO: ("info", None)}
+
+
+@attrs.frozen
+class Check:
+    area: str
+    status: str
+    message: str
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def claude_version(claude: str | None) -> tuple[str | None, str]:
+    """(version, the executable or why none) from ``claude --version``."""
+    executable = claude or shutil.which("claude")
+    if executable is None:
+        return None, "not found on PATH"
+    try:
+        proc = subprocess.run(
+            [executable, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "DISABLE_AUTOUPDATER": "1"},
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"{executable}: cannot run: {exc}"
+    found = re.search(r"\b(\d+\.\d+\.\d+)\b", proc.stdout)
+    if proc.returncode != 0 or found is None:
+        return None, f"{executable} --version printed no version (exit {proc.returncode})"
+    return found.group(1), executable
+
+
+def _check_executable(checks: list[Check]) -> str | None:
+    try:
+        exe = hookmux_executable()
+    except WiringError as exc:
+        checks.append(Check("executable", PROBLEM, str(exc)))
+        return None
+    try:
+        with open(exe, "rb") as fh:
+            first = fh.readline(4096).decode("utf-8", "replace").strip()
+    except OSError:
+        first = ""
+    if first.startswith("#!") and "/shims/" in first:
+        checks.append(
+            Check("executable", PROBLEM, f"{exe} starts a pyenv shim ({first}); reinstall hookmux in a venv")
+        )
+    else:
+        checks.append(Check("executable", OK, exe))
+    return exe
+
+
+def _check_manifest(checks: list[Check], home: str) -> dict[str, Any] | None:
+    from hookmux.manifest import load_manifest, manifest_file, read_manifest
+
+    path = manifest_file(home)
+    fresh = read_manifest(path) is not None
+    try:
+        manifest = load_manifest(home)
+    except Exception as exc:  # noqa: BLE001 - report, do not crash the doctor
+        checks.append(Check("manifest", PROBLEM, f"cannot build the plugin manifest: {exc}"))
+        return None
+    state = "fresh" if fresh else "was stale or missing, rebuilt now"
+    count = len(manifest["plugins"])
+    checks.append(Check("manifest", OK, f"{path}: {state}; {count} plugin(s)"))
+    return manifest
+
+
+def _check_plugins(checks: list[Check], manifest: dict[str, Any], project: str) -> None:
+    from hookmux.config import load_settings
+    from hookmux.discovery import load_target
+    from hookmux.plugins import make_plugin_manager
+
+    settings = load_settings(project)
+    for error in settings.errors:
+        checks.append(Check("config", PROBLEM, error))
+    pm = make_plugin_manager()
+    for name, record in sorted(manifest["plugins"].items()):
+        origin = record["dist"] or record["target"]
+        if record["error"]:
+            checks.append(
+                Check(
+                    "plugin",
+                    PROBLEM,
+                    f"{name} ({origin}) cannot be loaded: {record['error']}; reinstall or uninstall {origin}",
+                )
+            )
+            continue
+        for problem in record["problems"]:
+            checks.append(Check("plugin", WARN, f"{name}: {problem}"))
+        try:
+            obj = load_target(record["target"])
+            pm.register(obj, name=name)
+        except Exception as exc:  # noqa: BLE001
+            checks.append(Check("plugin", PROBLEM, f"{name} ({origin}) does not import: {exc}"))
+            continue
+        schema: Any = None
+        for impl in pm.hook.hookmux_config_schema.get_hookimpls():
+            if impl.plugin_name == name:
+                try:
+                    schema = impl.function()
+                except Exception as exc:  # noqa: BLE001
+                    checks.append(Check("config", PROBLEM, f"{name}: hookmux_config_schema raised {exc!r}"))
+        _, errors = settings.plugin_config(name, schema)
+        for error in errors:
+            checks.append(Check("config", PROBLEM, error))
+        enabled = "enabled" if settings.plugin_enabled(name) else "disabled"
+        if not errors:
+            checks.append(Check("plugin", OK, f"{name} {record['version'] or ''} imports ({enabled})"))
+
+
+def _check_home(checks: list[Check], home: str) -> None:
+    from hookmux.paths import ensure_private_dir
+
+    try:
+        ensure_private_dir(home)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        checks.append(
+            Check("state", PROBLEM, f"{home} is not writable ({exc}); set HOOKMUX_HOME to a writable dir")
+        )
+        return
+    checks.append(Check("state", OK, f"{home} is writable"))
+
+
+def _entries(found: Any) -> list[str]:
+    return sorted(json.dumps([e, m, h], sort_keys=True) for e, m, h in found)
+
+
+def _check_scopes(
+    checks: list[Check], project: str, exe: str | None, manifest: dict[str, Any] | None
+) -> bool:
+    """Checks the wiring of each scope; True when some scope uses an ``if`` rule."""
+    from hookmux.commands.install import expected_wiring
+
+    wired, uses_if = [], False
+    for scope in SCOPES:
+        path = settings_path(scope, project)
+        fix = f"run `hookmux install --scope {scope}`"
+        try:
+            settings, text = read_settings(path)
+        except WiringError as exc:
+            checks.append(Check(f"settings:{scope}", PROBLEM, f"{exc} (Claude Code ignores it)"))
+            continue
+        if settings.get("disableAllHooks") is True:
+            checks.append(Check(f"settings:{scope}", WARN, f"{path}: disableAllHooks is true: no hook runs"))
+        found = hookmux_handlers(settings)
+        if not found:
+            state = "not wired" if text is not None else "no file"
+            checks.append(Check(f"settings:{scope}", INFO, f"{path}: {state}"))
+            continue
+        wired.append(scope)
+        uses_if = uses_if or any("if" in h for _, _, h in found)
+        problems = []
+        commands = {h.get("command") for _, _, h in found}
+        for command in sorted(str(c) for c in commands):
+            if not os.path.isfile(command) and not shutil.which(command):
+                problems.append(f"runs {command}, which does not exist: {fix}")
+            elif exe and command != exe:
+                problems.append(f"runs {command}, not this environment's {exe}: {fix} from the right venv")
+        if any("args" not in h for _, _, h in found):
+            problems.append(f"a hookmux hook uses the shell form (no `args`): {fix}")
+        if manifest is not None:
+            digests = {handler_option(h, WIRING_ARG) for _, _, h in found}
+            if digests != {manifest.get("wiring")}:
+                problems.append(f"written for other plugins than the ones installed now: {fix}")
+            elif exe:
+                try:
+                    expected, _ = expected_wiring(scope, project)
+                except WiringError:
+                    expected = None
+                if expected is not None and _entries(found) != _entries(
+                    (e, g.get("matcher"), h)
+                    for e, gs in expected.events.items()
+                    for g in gs
+                    for h in g["hooks"]
+                ):
+                    problems.append(f"differs from what install would write now (config changed?): {fix}")
+        for problem in problems:
+            checks.append(Check(f"settings:{scope}", PROBLEM, f"{path}: {problem}"))
+        if not problems:
+            events = sorted({e for e, _, _ in found})
+            checks.append(Check(f"settings:{scope}", OK, f"{path}: wired for {', '.join(events)}"))
+    if not wired:
+        checks.append(
+            Check("settings", PROBLEM, "hookmux is not wired into Claude Code: run `hookmux install`")
+        )
+    elif len(wired) > 1:
+        checks.append(
+            Check(
+                "settings",
+                WARN,
+                f"hookmux is wired in {' and '.join(wired)}: where the entries differ Claude Code runs "
+                "each, and plugins answer twice; `hookmux uninstall --scope ...` all but one",
+            )
+        )
+    return uses_if
+
+
+def _check_claude(checks: list[Check], claude: str | None, uses_if: bool) -> None:
+    version, where = claude_version(claude)
+    if version is None:
+        need = FEATURE_VERSIONS["args"]
+        checks.append(
+            Check("claude", INFO, f"Claude Code {where}: cannot check its version (need >= {need})")
+        )
+        return
+    used = {"args": True, "if": uses_if}
+    old = [
+        f"`{feature}` (since {FEATURE_VERSIONS[feature]})"
+        for feature, is_used in used.items()
+        if is_used and _version_tuple(version) < _version_tuple(FEATURE_VERSIONS[feature])
+    ]
+    if old:
+        checks.append(
+            Check(
+                "claude",
+                PROBLEM,
+                f"Claude Code {version} ({where}) is too old for {', '.join(old)} that hookmux install "
+                "writes: update Claude Code",
+            )
+        )
+    else:
+        checks.append(
+            Check("claude", OK, f"Claude Code {version} ({where}) supports the settings hookmux writes")
+        )
+
+
+def run_checks(project: str, claude: str | None) -> list[Check]:
+    from hookmux.paths import hookmux_home
+
+    home = hookmux_home()
+    checks: list[Check] = []
+    exe = _check_executable(checks)
+    manifest = _check_manifest(checks, home)
+    if manifest is not None:
+        _check_plugins(checks, manifest, project)
+    _check_home(checks, home)
+    uses_if = _check_scopes(checks, project, exe, manifest)
+    _check_claude(checks, claude, uses_if)
+    return checks
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("doctor")
+    @click.option(
+        "--project-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Project whose settings and config are checked (default: current directory).",
+    )
+    @click.option(
+        "--claude", "claude", default=None, help="Claude Code executable (default: claude on PATH)."
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON for scripts.")
+    def doctor_command(project_dir: str | None, claude: str | None, as_json: bool) -> None:
+        """Check the wiring of each settings scope, the executable, the manifest, each
+        plugin, the config, the state directory and Claude Code's version.
+
+        Exits 1 when something needs fixing, with one actionable line per problem.
+        """
+        project = os.path.abspath(project_dir or os.getcwd())
+        checks = run_checks(project, claude)
+        problems = [c for c in checks if c.status == PROBLEM]
+        if as_json:
+            click.echo(
+                json.dumps({"ok": not problems, "checks": [attrs.asdict(c) for c in checks]}, indent=2)
+            )
+        else:
+            for check in checks:
+                mark, colour = _MARKS[check.status]
+                click.echo(click.style(mark, fg=colour) + f" {check.area:<16} {check.message}")
+            if problems:
+                click.secho(f"{len(problems)} problem(s) found", fg="red", bold=True)
+            else:
+                click.secho("everything looks right", fg="green")
+        if problems:
+            sys.exit(1)  # ctx.exit(1) would be lost: cli.main drops click's return code
