@@ -392,3 +392,19 @@ def test_cleanup_applies_retention(hookmux_cli: HookmuxCLI, tmp_path: Path) -> N
     report = hookmux(hookmux_cli, "cleanup", "--json", env={"HOOKMUX_RETENTION_DAYS": "7"})
     assert report["events_deleted"] == 1
     assert hookmux(hookmux_cli, "status", "--json")["store"]["events"] == 1
+
+
+def test_rate_limit_is_shared_across_processes(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    for _ in range(4):
+        hookmux_cli.run(bash(f"hmtest-ratelimit {log}", tmp_path))
+    assert log.read_text().split() == ["allowed", "allowed", "limited", "limited"]
+
+
+def test_hanging_and_raising_handlers_are_recorded(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    hookmux_cli.run(bash("hmtest-hang", tmp_path))
+    hookmux_cli.run(bash("hmtest-crash", tmp_path))
+    rows = {r["handler"]: r for r in store(hookmux_cli).execute("select * from executions")}
+    assert rows["hang_before_tool"]["status"] == "timeout"
+    assert 450 <= rows["hang_before_tool"]["duration_ms"] < 3000  # its declared timeout is 0.5 s
+    assert rows["hookmux_pre_tool_use"]["error"] == "raised RuntimeError: faulty handler exploded"

@@ -52,3 +52,9 @@ def deduped(event: PreToolUse, ctx: HookContext) -> None:
     if ctx.dedupe(event.tool_use_id):
         with ctx.lock("log"):
             _log(log, f"first {event.tool_use_id} {ctx.correlation_id}")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-ratelimit *"], specname="hookmux_pre_tool_use")
+def limited(event: PreToolUse, ctx: HookContext) -> None:
+    log = _args(event)[0]
+    _log(log, "allowed" if ctx.rate_limit("calls", max_calls=2, per_seconds=60) else "limited")
