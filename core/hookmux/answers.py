@@ -15,7 +15,7 @@ plugin cannot produce output Claude Code would reject (a stray
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -147,7 +147,9 @@ class PreToolUseAnswer(HaltableAnswer):
     to Claude for deny and to the user otherwise. ``updated_input`` replaces the
     whole tool input (only one handler's rewrite can apply)."""
 
-    permission: str | None = choice((HSO, "permissionDecision"), ("deny", "defer", "ask", "allow"))
+    permission: Literal["deny", "defer", "ask", "allow"] | None = choice(
+        (HSO, "permissionDecision"), ("deny", "defer", "ask", "allow")
+    )
     reason: str | None = text(
         (HSO, "permissionDecisionReason"), "permissionDecisionReason", winners_of="permission"
     )
@@ -163,7 +165,7 @@ class PermissionRequestAnswer(HaltableAnswer):
     """``behavior``: deny wins over allow. Allow may carry ``updated_input`` and
     ``updated_permissions``; deny may carry ``message`` and ``interrupt``."""
 
-    behavior: str | None = choice((HSO, "decision", "behavior"), ("deny", "allow"))
+    behavior: Literal["deny", "allow"] | None = choice((HSO, "decision", "behavior"), ("deny", "allow"))
     updated_input: dict[str, Any] | None = single(
         (HSO, "decision", "updatedInput"), winners_of="behavior", validator=_opt_dict
     )
@@ -276,7 +278,9 @@ class PostModelSwitchAnswer(HaltableAnswer):
 @_answer("PreModelSwitch")
 @attrs.frozen(kw_only=True)
 class PreModelSwitchAnswer(HaltableAnswer):
-    permission: str | None = choice((HSO, "permissionDecision"), ("deny", "ask", "allow"))
+    permission: Literal["deny", "ask", "allow"] | None = choice(
+        (HSO, "permissionDecision"), ("deny", "ask", "allow")
+    )
     reason: str | None = text(
         (HSO, "permissionDecisionReason"), "permissionDecisionReason", winners_of="permission"
     )
@@ -320,7 +324,9 @@ class StopFailureAnswer(Answer):
 class ElicitationAnswer(NoticeAnswer):
     """``action``: cancel > decline > accept; ``content`` comes from an accept."""
 
-    action: str | None = choice((HSO, "action"), ("cancel", "decline", "accept"))
+    action: Literal["cancel", "decline", "accept"] | None = choice(
+        (HSO, "action"), ("cancel", "decline", "accept")
+    )
     content: dict[str, Any] | None = single((HSO, "content"), winners_of="action", validator=_opt_dict)
 
 

@@ -87,6 +87,8 @@ class EventRun:
     """The outcome of :func:`run_event`."""
 
     result: Result
+    #: the manifest's plugin records (name -> dist, hooks, error, problems)
+    plugins: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
     def output(self) -> dict[str, Any] | None:
@@ -98,6 +100,11 @@ class EventRun:
     def exit_code(self) -> int:
         rendered = self.result.rendered
         return 0 if rendered is None else rendered.exit_code
+
+    @property
+    def problems(self) -> list[str]:
+        """Declaration problems found while describing the plugins (ignored matchers, bad regexes)."""
+        return [f"{name}: {p}" for name, record in self.plugins.items() for p in record.get("problems", [])]
 
     @property
     def statuses(self) -> dict[str, str]:
@@ -133,8 +140,9 @@ def run_event(
         resolver = plugins.__getitem__
     handlers = matching_handlers(payload, manifest)
     if not handlers:
-        return EventRun(Result(None))
-    return EventRun(dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline))
+        return EventRun(Result(None), manifest["plugins"])
+    result = dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline)
+    return EventRun(result, manifest["plugins"])
 
 
 def hookmux_executable() -> str:
