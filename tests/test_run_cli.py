@@ -214,3 +214,10 @@ def test_stdout_is_exactly_one_json_object(hookmux_cli: HookmuxCLI, tmp_path: Pa
     result = hookmux_cli.run(bash("hmtest-deny && hmtest-crash && hmtest-garbage", tmp_path))
     decoded, end = json.JSONDecoder().raw_decode(result.stdout.decode())
     assert isinstance(decoded, dict) and end == len(result.stdout)
+
+
+def test_hookmux_plugins_env_runs_only_the_named_plugins(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    event = bash("echo hmtest-context", tmp_path, "PostToolUse")
+    only_beta = hookmux_cli.run(event, env={"HOOKMUX_PLUGINS": "beta"}).output
+    assert only_beta["hookSpecificOutput"]["additionalContext"] == "beta-context for toolu_test"  # type: ignore[index]
+    assert hookmux_cli.run(event, env={"HOOKMUX_PLUGINS": ""}).stdout == b""

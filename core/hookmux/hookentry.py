@@ -146,6 +146,10 @@ def matching_handlers(
 
     disabled = environ.get("HOOKMUX_DISABLED", "")
     off = {p.strip() for p in disabled.split(",")} if disabled else set()
+    only = environ.get("HOOKMUX_PLUGINS")  # a load filter, like LLM_LOAD_PLUGINS
+    if only is not None:
+        keep = {p.strip() for p in only.split(",") if p.strip()}
+        handlers = [h for h in handlers if h["plugin"] in keep]
     field = MATCHER_FIELD[raw["hook_event_name"]]
     cwd = raw.get("cwd")
     roots = [project_dir(cwd, environ)]
