@@ -268,8 +268,8 @@ def _common_literal(globs: Sequence[str]) -> str:
 def path_rule(tool: str, globs: Iterable[str]) -> str | None:
     """One ``Tool(...)`` path rule accepting every path any of ``globs`` accepts, or None."""
     unique = sorted(set(globs))
-    if not unique:
-        return None
+    if not unique or not all(_literal_chunks(g) for g in unique):
+        return None  # a glob of wildcards only accepts every path: no rule to write
     patterns = {_path_pattern(g) for g in unique}
     if len(patterns) == 1 and None not in patterns:
         return f"{tool}({patterns.pop()})"

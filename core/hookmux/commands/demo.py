@@ -51,6 +51,27 @@ def session_events(project: str) -> list[dict[str, Any]]:
     return events
 
 
+def apply_effect(event: Mapping[str, Any], project: str) -> None:
+    """Make the file change a successful Write or Edit made, before its PostToolUse is
+    routed, so plugins see the project as Claude Code left it."""
+    tool_input = event.get("tool_input")
+    if event.get("hook_event_name") != "PostToolUse" or not isinstance(tool_input, dict):
+        return
+    path = tool_input.get("file_path")
+    if not isinstance(path, str) or not os.path.realpath(path).startswith(os.path.realpath(project) + os.sep):
+        return
+    target = Path(path)
+    if event.get("tool_name") == "Write" and isinstance(tool_input.get("content"), str):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(tool_input["content"], encoding="utf-8")
+    elif event.get("tool_name") == "Edit" and target.is_file():
+        old, new = tool_input.get("old_string"), tool_input.get("new_string")
+        if isinstance(old, str) and isinstance(new, str):
+            text = target.read_text(encoding="utf-8")
+            count = -1 if tool_input.get("replace_all") else 1
+            target.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
 def make_project(root: str) -> str:
     project = os.path.join(root, "proj")
     for rel, text in PROJECT_FILES.items():
@@ -110,10 +131,10 @@ def register(cli: click.Group) -> None:
             project = make_project(root)
             with state_home(os.path.join(root, "state")) as state:
                 events = session_events(project)
-                results = [
-                    replay_event(number, event, manifest, home=state)
-                    for number, event in enumerate(events, 1)
-                ]
+                results = []
+                for number, event in enumerate(events, 1):
+                    apply_effect(event, project)
+                    results.append(replay_event(number, event, manifest, home=state))
             summary = plugin_summary(results, manifest, project)
             if as_json:
                 report = {

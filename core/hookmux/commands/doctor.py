@@ -186,7 +186,7 @@ def _check_scopes(
                 problems.append(f"runs {command}, not this environment's {exe}: {fix} from the right venv")
         if any("args" not in h for _, _, h in found):
             problems.append(f"a hookmux hook uses the shell form (no `args`): {fix}")
-        if manifest is not None:
+        if manifest is not None and not problems:
             digests = {handler_option(h, WIRING_ARG) for _, _, h in found}
             if digests != {manifest.get("wiring")}:
                 problems.append(f"written for other plugins than the ones installed now: {fix}")

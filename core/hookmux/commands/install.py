@@ -60,6 +60,11 @@ def expected_wiring(scope: str, project: str) -> tuple[Wiring, tuple[str, ...]]:
     return wiring, config.errors
 
 
+def _in_file(path: str, exc: Exception) -> str:
+    text = str(exc)
+    return text if text.startswith(path) else f"{path}: {text}"
+
+
 def _describe(wiring: Wiring) -> list[str]:
     lines = []
     for event, groups in wiring.events.items():
@@ -173,7 +178,7 @@ def register(cli: click.Group) -> None:
             current, before = read_settings(path)
             new, notes = apply_wiring(current, wiring, force_statusline=force)
         except WiringError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_in_file(path, exc)) from None
         notes = [*(f"config: {e}" for e in config_errors), *wiring.notes, *notes]
         others = _other_scopes(scope, project)
         if others:
@@ -230,7 +235,7 @@ def register(cli: click.Group) -> None:
             current, before = read_settings(path)
             new = remove_wiring(current)
         except WiringError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_in_file(path, exc)) from None
         removed = len(hookmux_handlers(current))
         changed = new != current
         _finish(
