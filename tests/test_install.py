@@ -369,3 +369,11 @@ def test_the_check_costs_no_import_on_a_fresh_session_start(hm: Env, project: Pa
         "hashlib",
     }
     assert not heavy & modules, sorted(heavy & modules)
+
+
+def test_uninstall_without_hookmux_touches_nothing(hm: Env, project: Path) -> None:
+    settings_file(project).write_text(json.dumps(EXISTING))
+    result = hm("uninstall", "--scope", "project", "--project-dir", str(project))
+    assert result.returncode == 0 and "no hookmux entry, nothing written" in result.stdout
+    assert settings_file(project).read_text() == json.dumps(EXISTING)
+    assert backups(hm) == []

@@ -20,9 +20,9 @@ from hookmux.answers import SessionStartAnswer
 
 PLUGIN = "hookmux-wiring"
 NOTICE = (
-    "hookmux: the installed plugins changed since `hookmux install` wired Claude Code, "
-    "so some of their events may not reach them; run `hookmux install` again "
-    "(with the same --scope), then restart the session."
+    "hookmux: the installed plugins changed since `hookmux install` wired Claude Code; "
+    "run `hookmux install` again (with the same --scope) so each plugin gets the events it "
+    "needs, then restart the session."
 )
 
 HANDLER: dict[str, Any] = {

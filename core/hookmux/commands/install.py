@@ -135,6 +135,9 @@ def _finish(
         click.secho(f"{action}: wrote {path}", fg="green")
         if backup:
             click.echo(f"backup of the previous file: {backup}")
+        click.echo("new Claude Code sessions use it (restart running ones)")
+    elif action == "uninstall":
+        click.echo(f"{path}: no hookmux entry, nothing written")
     else:
         click.echo(f"{path}: already up to date, nothing written")
     if not dry_run:
