@@ -25,6 +25,7 @@ from hookmux.matching import compile_matcher, handler_accepts
 from hookmux.testing import hookmux_executable
 from hookmux.wiring import bash_rule, path_rule
 from tests.e2e.conftest import Workspace
+from tests.plugin_site import install_plugin
 from tests.support.claude_cli import run_claude
 from tests.support.messages_api import MessagesAPI, Text, ToolUse
 
@@ -49,9 +50,9 @@ with open(sys.argv[1], "a", encoding="utf-8") as log:
 """
 
 
-def install(workspace: Workspace, *args: str) -> dict[str, Any]:
+def install(workspace: Workspace, *args: str, **extra: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE"))}
-    env.update(HOME=str(workspace.home_dir), HOOKMUX_HOME=str(workspace.root / "install-state"))
+    env.update(HOME=str(workspace.home_dir), HOOKMUX_HOME=str(workspace.root / "install-state"), **extra)
     proc = subprocess.run(
         [
             hookmux_executable(),
@@ -128,6 +129,68 @@ def test_claude_code_starts_hookmux_only_for_calls_a_plugin_wants(claude: Path, 
     }, describe
     # no process for: PreToolUse echo (the rule), Write/Read/Edit (the matcher), Stop,
     # SessionEnd and PostToolBatch (no plugin)
+
+
+PYDOCS = """
+from hookmux import hookimpl
+from hookmux.answers import PostToolUseAnswer
+
+@hookimpl(matcher="Edit|Write", paths=["*.py"])
+def hookmux_post_tool_use(event):
+    return PostToolUseAnswer(additional_context="pydocs: " + event.tool_input["file_path"].rsplit("/", 1)[-1])
+"""
+
+
+def test_an_edit_of_a_file_no_plugin_cares_about_starts_no_hookmux(
+    claude: Path, workspace: Workspace
+) -> None:
+    site = workspace.root / "site"
+    install_plugin(site, "pydocs", PYDOCS)
+    disabled = "alpha,beta,faulty,guarded,guards"  # only pydocs: the test plugins are in this venv too
+    (workspace.home_dir / ".config" / "hookmux").mkdir(parents=True)
+    (workspace.home_dir / ".config" / "hookmux" / "config.toml").write_text(
+        f"[hookmux]\ndisabled = {disabled.split(',')}\n"
+    )
+    settings = install(workspace, PYTHONPATH=str(site), XDG_CONFIG_HOME=str(workspace.home_dir / ".config"))
+    assert [(g["matcher"], g["hooks"][0]["if"]) for g in settings["hooks"]["PostToolUse"]] == [
+        ("Edit", "Edit(//**/*.py)"),
+        ("Write", "Write(//**/*.py)"),
+    ]
+    counter = workspace.root / "counter"
+    counter.mkdir()
+    (counter / "sitecustomize.py").write_text(COUNTER)
+    processes = workspace.root / "processes.ndjson"
+    project = workspace.project_dir
+    (project / "app.py").write_text("x = 1\n")
+    (project / "README.md").write_text("draft\n")
+    script = [
+        ToolUse("Read", {"file_path": str(project / "README.md")}, id="toolu_read_md"),
+        ToolUse(
+            "Edit",
+            {"file_path": str(project / "README.md"), "old_string": "draft", "new_string": "final"},
+            id="toolu_md",
+        ),
+        ToolUse("Read", {"file_path": str(project / "app.py")}, id="toolu_read_py"),
+        ToolUse(
+            "Edit",
+            {"file_path": str(project / "app.py"), "old_string": "x = 1", "new_string": "x = 2"},
+            id="toolu_py",
+        ),
+        ToolUse("Write", {"file_path": str(project / "notes.txt"), "content": "n\n"}, id="toolu_txt"),
+        Text("All done."),
+    ]
+    env = {"PYTHONPATH": f"{counter}:{site}", "HOOKMUX_E2E_PROCESSES": str(processes)}
+    with MessagesAPI(script) as api:
+        run = run_claude(claude, project, workspace.home_dir, api.url, timeout=120, extra_env=env)
+        describe = f"{run.describe()}\n{api.describe()}"
+        assert run.returncode == 0, describe
+        sent = api.text_sent_to_model()
+    assert "pydocs: app.py" in sent and "pydocs: README.md" not in sent, describe
+    assert (project / "README.md").read_text() == "final\n"
+    started = collections.Counter(
+        (p["event"], p["tool_use_id"]) for p in map(json.loads, processes.read_text().splitlines())
+    )
+    assert started == {("SessionStart", None): 1, ("PostToolUse", "toolu_py"): 1}, describe
 
 
 # -- the rules, checked against the real CLI ----------------------------------------
