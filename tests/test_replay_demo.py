@@ -153,10 +153,11 @@ def test_demo_with_no_plugin_installed(hm: Env, tmp_path: Path) -> None:
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
         if not entry.name.startswith("hookmux_testplugins"):
             (site / entry.name).symlink_to(entry)
-    core = Path(hookmux.__file__).resolve().parents[1]
+    if not (site / "hookmux").exists():  # an editable install: its .pth is not read under -S
+        (site / "hookmux").symlink_to(Path(hookmux.__file__).resolve().parent)
     proc = subprocess.run(
         [sys.executable, "-S", "-m", "hookmux", "demo"],
-        env=hm.env(PYTHONPATH=f"{core}:{site}"),
+        env=hm.env(PYTHONPATH=str(site)),
         capture_output=True,
         text=True,
         check=False,
