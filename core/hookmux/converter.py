@@ -20,7 +20,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
-from hookmux.eventmodels import EVENT_CLASSES, HookEvent, UnknownEvent
+from hookmux.eventmodels import HookEvent, UnknownEvent, event_class
 
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
 
@@ -166,6 +166,6 @@ def structure(data: Any, cls: type[Any], what: str, conv: cattrs.Converter | Non
 def structure_event(payload: Mapping[str, Any]) -> HookEvent:
     """The attrs model of a hook payload; unknown events become :class:`UnknownEvent`."""
     name = payload.get("hook_event_name")
-    cls = EVENT_CLASSES.get(name, UnknownEvent) if isinstance(name, str) else UnknownEvent
+    cls = event_class(name) if isinstance(name, str) else UnknownEvent
     event: HookEvent = structure(payload, cls, f"{name} event")
     return attrs.evolve(event, raw=payload)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from hookmux import breakers
-from hookmux.answers import ANSWER_CLASSES, OBSERVE_ONLY, Answer
+from hookmux.answers import OBSERVE_ONLY, Answer, answer_class
 from hookmux.config import CoreConfig, Settings, load_settings
 from hookmux.context import HookContext
 from hookmux.converter import StructureError, structure_event
@@ -29,7 +29,6 @@ from hookmux.merge import Contribution, merge_answers
 from hookmux.paths import project_dir
 from hookmux.plugins import make_plugin_manager
 from hookmux.records import RECORDS, append_lines, correlation_id, new_id, stored_payload, trace_id
-from hookmux.redact import redact_text
 from hookmux.render import Rendered, render
 
 #: Fraction of Claude Code's own timeout hookmux allows itself, leaving time to answer.
@@ -116,6 +115,9 @@ def call_with_timeout(
 
 
 def one_line(text: str, limit: int = 300) -> str:
+    """A redacted single line (errors can quote tool input, and they are stored)."""
+    from hookmux.redact import redact_text
+
     text = redact_text(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -163,7 +165,7 @@ def run_handler(
         return "timeout", None, f"did not answer within {timeout:.2f} s"
     if status == "error":
         return "error", None, f"raised {type(value).__name__}: {value}"
-    cls = ANSWER_CLASSES.get(event.hook_event_name)
+    cls = answer_class(event.hook_event_name)
     if value is not None and (
         handler.get("background")
         or event.hook_event_name in OBSERVE_ONLY
@@ -243,7 +245,7 @@ class _Run:
         if status in FAILED or status in ("skipped", breakers.OPEN, breakers.DISABLED):
             detail = error or f"circuit breaker {status}"
             self.messages.append(f"hookmux: {plugin}.{function} {status}: {detail}")
-            cls = ANSWER_CLASSES.get(self.event_name)
+            cls = answer_class(self.event_name)
             if closed and cls is not None:
                 reason = (
                     f"hookmux plugin {plugin} could not decide ({status}: {one_line(detail, 200)}); "
@@ -354,7 +356,7 @@ def dispatch(
 
 
 def _answer(run: _Run, transport: str) -> Rendered | None:
-    cls = ANSWER_CLASSES.get(run.event_name)
+    cls = answer_class(run.event_name)
     if cls is None or not run.contributions:
         return None
     merged = merge_answers(cls, run.contributions)

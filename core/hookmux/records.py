@@ -42,9 +42,12 @@ def correlation_id(raw: Mapping[str, Any]) -> str:
     tool_use_id = raw.get("tool_use_id")
     session = raw.get("session_id")
     if isinstance(tool_use_id, str) and tool_use_id and isinstance(session, str):
-        import hashlib
+        try:
+            from _blake2 import blake2b  # hashlib would load OpenSSL (~2 ms) for the same hash
+        except ImportError:  # pragma: no cover - CPython always has it
+            from hashlib import blake2b
 
-        return hashlib.blake2b(f"{session}\0{tool_use_id}".encode(), digest_size=12).hexdigest()
+        return blake2b(f"{session}\0{tool_use_id}".encode(), digest_size=12).hexdigest()
     return new_id()
 
 

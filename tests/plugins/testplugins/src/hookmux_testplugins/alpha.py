@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import attrs
-import click
 
 from hookmux import hookimpl
 from hookmux.answers import PostToolUseAnswer, PreToolUseAnswer, TaskCompletedAnswer, UserPromptSubmitAnswer
 from hookmux.context import HookContext
 from hookmux.eventmodels import PostToolUse, PreToolUse, UserPromptSubmit
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import click
 
 
 @attrs.frozen
@@ -43,6 +46,8 @@ def hookmux_task_completed() -> TaskCompletedAnswer:
 
 @hookimpl
 def hookmux_register_commands(cli: click.Group) -> None:
+    import click  # only the command line needs click; handlers stay light
+
     @cli.command("hmtest-alpha")
     @click.argument("name", default="world")
     def hmtest_alpha(name: str) -> None:
