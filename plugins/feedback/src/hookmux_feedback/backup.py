@@ -1,0 +1,250 @@
+"""Stop's housekeeping: session backup, debug-log rotation, memory-file cleanup.
+
+* **Backup** (``backup-session-log.sh``): ``rsync -a --update`` of the logs to
+  the backup directory, here also the markdown memories, a consistent copy of
+  the SQLite database and the session's transcript (secrets redacted), then a
+  line in ``<backup>/.backup_log``. A configured backup directory that does not
+  exist (a drive not mounted) is skipped silently, as in the original.
+* **Rotation** (``rotate-debug-log.sh``): a ``debug.log`` over 512000 bytes is
+  gzipped to ``logs/archive/debug-YYYYmmdd-HHMMSS.log.gz`` and restarted with
+  three header lines; the newest 10 archives are kept.
+* **Cleanup** (``cleanup-feedback-cache.sh``, once a day): memory files older
+  than 30 days are deleted; the SQLite rows are kept forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import time
+
+import attrs
+
+from hookmux.paths import atomic_write
+from hookmux.redact import redact, redact_text
+from hookmux_feedback.config import Paths
+from hookmux_feedback.storage import append_lines, connect, debug, ensure_dir, locked
+
+_SKIP_SUFFIXES = (".lock", ".tmp", "-wal", "-shm", "-journal")
+
+
+@attrs.frozen(kw_only=True)
+class BackupResult:
+    copied: int = 0
+    transcript: str | None = None
+    skipped: str | None = None
+
+
+def transcript_roots() -> list[str]:
+    """Where Claude Code keeps transcripts: ``$CLAUDE_CONFIG_DIR/projects``, ``~/.claude/projects``."""
+    roots = []
+    config_dir = os.environ.get("CLAUDE_CONFIG_DIR")
+    if config_dir:
+        roots.append(os.path.join(os.path.expanduser(config_dir), "projects"))
+    roots.append(os.path.join(os.path.expanduser("~"), ".claude", "projects"))
+    return [os.path.realpath(r) for r in roots]
+
+
+def checked_transcript(path: str | None) -> str | None:
+    """``path`` resolved, if it is a ``.jsonl`` file under a Claude Code projects directory."""
+    if not path or not path.endswith(".jsonl"):
+        return None
+    resolved = os.path.realpath(path)
+    for root in transcript_roots():
+        if resolved.startswith(root.rstrip(os.sep) + os.sep) and os.path.isfile(resolved):
+            return resolved
+    return None
+
+
+def _newer(src: str, dst: str) -> bool:
+    """rsync ``--update``: copy unless the destination is as new or newer."""
+    try:
+        return os.stat(src).st_mtime > os.stat(dst).st_mtime
+    except FileNotFoundError:
+        return True
+
+
+def sync_tree(src: str, dst: str) -> int:
+    """Copy the files of ``src`` that are new or newer into ``dst``; the count copied."""
+    copied = 0
+    if not os.path.isdir(src):
+        return 0
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        rel = os.path.relpath(root, src)
+        target_dir = ensure_dir(os.path.normpath(os.path.join(dst, rel)))
+        for name in sorted(files):
+            if name.endswith(_SKIP_SUFFIXES) or (name.startswith(".") and name.endswith(".tmp")):
+                continue
+            source, target = os.path.join(root, name), os.path.join(target_dir, name)
+            if _newer(source, target):
+                tmp = f"{target}.{os.getpid()}.tmp"
+                shutil.copy2(source, tmp)
+                os.replace(tmp, target)
+                copied += 1
+    return copied
+
+
+def backup_database(paths: Paths, target: str) -> bool:
+    """A consistent snapshot of the SQLite database (the backup API), if it changed."""
+    if not os.path.exists(paths.db):
+        return False
+    newest = max(os.stat(p).st_mtime for p in (paths.db, paths.db + "-wal") if os.path.exists(p))
+    if os.path.exists(target) and os.stat(target).st_mtime >= newest:
+        return False
+    tmp = f"{target}.{os.getpid()}.tmp"
+    source = connect(paths)
+    try:
+        dest = sqlite3.connect(tmp)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+    return True
+
+
+def _redact_line(line: str) -> str:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return redact_text(line)
+    return json.dumps(redact(value), ensure_ascii=False)
+
+
+def backup_transcript(transcript: str, target: str, redacted: bool) -> bool:
+    """Copy the transcript if it changed, each JSON line redacted (unless told not to)."""
+    if not _newer(transcript, target):
+        return False
+    ensure_dir(os.path.dirname(target))
+    if redacted:
+        with open(transcript, encoding="utf-8", errors="replace") as fh:
+            text = "".join(_redact_line(line.rstrip("\n")) + "\n" for line in fh if line.strip())
+        atomic_write(target, text.encode("utf-8"))
+    else:
+        tmp = f"{target}.{os.getpid()}.tmp"
+        shutil.copy2(transcript, tmp)
+        os.replace(tmp, target)
+    os.utime(target, (time.time(), os.stat(transcript).st_mtime))
+    return True
+
+
+def backup(paths: Paths, transcript_path: str | None, redacted: bool = True) -> BackupResult:
+    """Back up the logs, memories, database and this session's transcript."""
+    dest = paths.backup_dir
+    if paths.backup_dir_configured and not os.path.isdir(dest):
+        return BackupResult(skipped=f"backup directory {dest} does not exist")
+    real_dest = os.path.realpath(dest)
+    if real_dest == os.path.realpath(paths.data_dir) or os.path.realpath(paths.data_dir).startswith(
+        real_dest + os.sep
+    ):
+        return BackupResult(skipped=f"backup directory {dest} contains the data directory")
+    ensure_dir(dest)
+    copied, copy = 0, None
+    transcript = checked_transcript(transcript_path)
+    if transcript is not None:  # per session: no lock needed, replaced atomically
+        project_slug = os.path.basename(os.path.dirname(transcript))
+        copy = os.path.join(dest, "transcripts", project_slug, os.path.basename(transcript))
+        copied += int(backup_transcript(transcript, copy, redacted))
+    with locked(paths, timeout=30):  # the logs hold still while they are copied
+        copied += sync_tree(paths.logs_dir, os.path.join(dest, "logs"))
+        copied += sync_tree(paths.cache_dir, os.path.join(dest, "cache"))
+        copied += int(backup_database(paths, os.path.join(dest, "claudarity.db")))
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        append_lines(os.path.join(dest, ".backup_log"), [f"{stamp} | Synced session logs to {dest}"])
+    return BackupResult(copied=copied, transcript=copy)
+
+
+def rotate_debug_log(paths: Paths, max_bytes: int, keep: int, now: dt.datetime | None = None) -> str | None:
+    """Gzip ``debug.log`` away once it exceeds ``max_bytes``; the archive's path."""
+    try:
+        size = os.stat(paths.debug_log).st_size
+    except FileNotFoundError:
+        return None
+    if size <= max_bytes:
+        return None
+    now = now or dt.datetime.now()
+    archive_dir = ensure_dir(paths.archive_dir)
+    stem = f"debug-{now.strftime('%Y%m%d-%H%M%S')}"
+    archive = os.path.join(archive_dir, f"{stem}.log.gz")
+    n = 1
+    while os.path.exists(archive):
+        n += 1
+        archive = os.path.join(archive_dir, f"{stem}-{n}.log.gz")
+    tmp = archive + ".tmp"
+    with open(paths.debug_log, "rb") as src, gzip.open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.replace(tmp, archive)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    header = (
+        f"{stamp}: Log rotated (previous size: {size} bytes)\n"
+        f"{stamp}: Archived to: {archive}\n"
+        f"{stamp}: Continuing debug logging...\n"
+    )
+    atomic_write(paths.debug_log, header.encode())
+    archives = sorted(
+        (os.path.join(archive_dir, f) for f in os.listdir(archive_dir) if f.startswith("debug-")),
+        key=lambda p: os.stat(p).st_mtime,
+        reverse=True,
+    )
+    for old in archives[keep:]:
+        os.unlink(old)
+    return archive
+
+
+def daily_cleanup(paths: Paths, retention_days: int, today: str | None = None) -> int | None:
+    """Delete memory files and session markers older than ``retention_days``, once a day."""
+    today = today or time.strftime("%Y-%m-%d")
+    marker = paths.log(".last-cleanup-date")
+    try:
+        with open(marker, encoding="utf-8") as fh:
+            if fh.read().strip() == today:
+                return None
+    except OSError:
+        pass
+    cutoff = time.time() - retention_days * 86400
+    removed = 0
+    for directory, prefixes in ((paths.cache_dir, ("win-", "loss-")), (paths.sessions_dir, ("",))):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            if directory == paths.cache_dir and not name.endswith(".md"):
+                continue
+            if name.startswith(prefixes) and os.path.isfile(path) and os.stat(path).st_mtime < cutoff:
+                os.unlink(path)
+                removed += 1
+    ensure_dir(paths.logs_dir)
+    atomic_write(marker, (today + "\n").encode())
+    stamp = time.strftime("%a %b %d %H:%M:%S %Z %Y")
+    append_lines(
+        paths.log("cleanup.log"),
+        [f"{stamp}: Cleaned up feedback cache files older than {retention_days} days ({removed} removed)"],
+    )
+    return removed
+
+
+def housekeeping(
+    paths: Paths, transcript_path: str | None, *, do_backup: bool, redacted: bool, max_bytes: int,
+    keep: int, retention_days: int,
+) -> BackupResult | None:  # fmt: skip
+    """Everything Stop does after learning: backup, rotation, cleanup."""
+    result = backup(paths, transcript_path, redacted) if do_backup else None
+    with locked(paths, timeout=30):
+        if result is not None:
+            note = f"; {result.skipped}" if result.skipped else ""
+            debug(paths, f"backup: {result.copied} file(s) copied{note}")
+        archive = rotate_debug_log(paths, max_bytes, keep)
+        if archive:
+            debug(paths, f"debug.log rotated to {archive}")
+        daily_cleanup(paths, retention_days)
+    return result
