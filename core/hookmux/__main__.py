@@ -1,7 +1,9 @@
 """The ``hookmux`` console script.
 
-``hookmux run`` goes straight to the stdlib-only hook entry; every other
-command loads the click command line (and with it the plugins' commands).
+``hookmux run`` goes straight to the stdlib-only hook entry, and ``hookmux
+statusline`` to the stdlib-only renderer a plugin declares (see
+:mod:`hookmux.statusline`); every other command loads the click command line
+(and with it the plugins' commands).
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ def main() -> None:
 
         code = run(argv[1:])
         sys.exit(code)
+    if argv[:1] == ["statusline"]:
+        from hookmux.statusline import run as statusline
+
+        rendered = statusline(argv[1:])
+        if rendered is not None:
+            sys.exit(rendered)
     from hookmux.cli import main as cli_main
 
     cli_main()

@@ -21,6 +21,7 @@ from hookmux.markers import DEFAULT_PRIORITY
 from hookmux.matching import compile_matcher
 from hookmux.paths import atomic_write, ensure_private_dir
 from hookmux.plugins import ENTRY_POINT_GROUP, make_plugin_manager
+from hookmux.statusline import STATUSLINE_MAIN_ATTR
 from hookmux.wiring import STATUSLINE_ATTR, routing_digest
 
 
@@ -120,6 +121,7 @@ def build_manifest(
         record: dict[str, Any] = {
             "name": name, "target": target, "dist": dist, "version": version,
             "hooks": [], "events": [], "error": None, "problems": [], "statusline": None,
+            "statusline_main": None,
         }  # fmt: skip
         plugins[name] = record
         if pm.has_plugin(name):
@@ -133,6 +135,7 @@ def build_manifest(
             continue
         record.update(hooks=hooks, problems=problems, events=sorted({h["event"] for h in handlers}))
         record["statusline"] = _statusline(obj, problems)
+        record["statusline_main"] = _statusline_main(obj, problems)
         source = _source_file(obj)
         if source:
             try:
@@ -162,6 +165,18 @@ def _statusline(obj: Any, problems: list[str]) -> tuple[str, ...] | None:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
     problems.append(f"{STATUSLINE_ATTR} ignored: expected a non-empty list of strings, got {value!r}")
+    return None
+
+
+def _statusline_main(obj: Any, problems: list[str]) -> str | None:
+    """The plugin's ``HOOKMUX_STATUSLINE_MAIN``: the ``module:function`` ``hookmux statusline`` calls."""
+    value = getattr(obj, STATUSLINE_MAIN_ATTR, None)
+    if value is None:
+        return None
+    module, sep, function = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if module and sep and function.isidentifier():
+        return str(value)
+    problems.append(f"{STATUSLINE_MAIN_ATTR} ignored: expected 'module:function', got {value!r}")
     return None
 
 

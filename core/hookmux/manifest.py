@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 3  # 3: plugin statusline, routing digest ("wiring")
+FORMAT = 4  # 3: plugin statusline, routing digest ("wiring"); 4: statusline_main
 Manifest = dict[str, "Any"]
 
 
