@@ -1,0 +1,156 @@
+"""What each hook does (the handlers in ``hookmux_ghap`` call these)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hookmux.answers import (
+    PostToolUseAnswer,
+    PostToolUseFailureAnswer,
+    PreToolUseAnswer,
+    SessionStartAnswer,
+    UserPromptSubmitAnswer,
+)
+from hookmux_ghap import texts
+from hookmux_ghap.config import Settings, resolve
+from hookmux_ghap.journal import Journal
+from hookmux_ghap.log import warn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hookmux.context import HookContext
+    from hookmux.eventmodels import (
+        PostToolUse,
+        PostToolUseFailure,
+        PreToolUse,
+        SessionStart,
+        UserPromptSubmit,
+    )
+
+#: The part of a command kept in ``.last_outcome`` (redacted first).
+MAX_COMMAND = 500
+
+
+def settings_for(ctx: HookContext) -> Settings:
+    settings = resolve(ctx.config, ctx.project_dir)
+    for message in settings.warnings:
+        warn(ctx.home, message)
+    return settings
+
+
+def journal_for(settings: Settings) -> Journal:
+    return Journal(settings.journal_dir, settings.config.lock_timeout)
+
+
+def hookmux_command() -> str:
+    """How the model can run ``hookmux`` from Bash: the console script of this
+    environment, by name when its directory is on PATH, else by absolute path."""
+    directory = os.path.dirname(sys.executable)
+    executable = os.path.join(directory, "hookmux")
+    if not os.path.exists(executable):
+        return "hookmux"
+    path = [os.path.normpath(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    if os.path.normpath(directory) in path:
+        return "hookmux"
+    import shlex
+
+    return shlex.quote(executable)
+
+
+def load_values(settings: Settings, journal: Journal, limit: int, home: str | None) -> list[str]:
+    """Up to ``limit`` value texts, newest first; [] (and one warning) when the store fails."""
+    from hookmux_ghap import values
+
+    config = settings.config
+    if limit <= 0 or config.values_store == "off":
+        return []
+    try:
+        if config.values_store == "qdrant":
+            payloads = values.scroll_qdrant(
+                config.qdrant_url, limit, config.qdrant_timeout, config.qdrant_api_key
+            )
+        else:
+            payloads = [p["payload"] for p in values.read_embedded(journal)]
+    except values.ValuesUnavailable as exc:
+        where = f"Qdrant at {config.qdrant_url}" if config.values_store == "qdrant" else "the values file"
+        warn(home, f"values: {where} unavailable ({exc}); no values injected")
+        return []
+    return values.texts(values.newest_first(payloads))[:limit]
+
+
+# -- the hooks ----------------------------------------------------------------------
+
+
+def session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
+    settings = settings_for(ctx)
+    journal = journal_for(settings)
+    orphan = journal.start_session(event.session_id)
+    shown = load_values(settings, journal, settings.config.session_values, ctx.home)
+    text = texts.session_context(hookmux_command(), orphan, texts.values_markdown(shown))
+    return SessionStartAnswer(additional_context=text)
+
+
+def pre_tool_use(_event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | None:
+    settings = settings_for(ctx)
+    _count, due = journal_for(settings).count_tool_call(settings.frequency)
+    if due is None:
+        return None
+    return PreToolUseAnswer(additional_context=texts.check_in(due, settings.frequency))
+
+
+def user_prompt_submit(_event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnswer | None:
+    settings = settings_for(ctx)
+    shown = load_values(settings, journal_for(settings), settings.config.prompt_values, ctx.home)
+    if not shown:
+        return None
+    return UserPromptSubmitAnswer(additional_context=texts.values_markdown(shown))
+
+
+def _outcome_text(
+    event: PostToolUse | PostToolUseFailure, ctx: HookContext, success: bool, output: str
+) -> str | None:
+    from hookmux_ghap.outcome import classify, parse_counts
+
+    kind = classify(event.command or "")
+    if kind is None:
+        return None
+    counts = parse_counts(output)
+    if counts is not None and counts[1] > 0:
+        success = False  # `pytest | tail` exits 0; the summary does not lie
+    settings = settings_for(ctx)
+    journal = journal_for(settings)
+    current = journal.current() if journal.exists() else None
+    if current is not None:
+        from hookmux.redact import redact_text
+        from hookmux_ghap.model import utc_timestamp
+
+        current = journal.record_outcome(
+            {
+                "kind": kind,
+                "success": success,
+                "passed": None if counts is None else counts[0],
+                "failed": None if counts is None else counts[1],
+                "command": redact_text(event.command or "")[:MAX_COMMAND],
+                "tool_use_id": event.tool_use_id,
+                "session_id": event.session_id,
+                "captured_at": utc_timestamp(),
+            }
+        )
+    return texts.outcome(kind.capitalize(), success, current, counts)
+
+
+def post_tool_use(event: PostToolUse, ctx: HookContext) -> PostToolUseAnswer | None:
+    from hookmux_ghap.outcome import bash_output, interrupted
+
+    if interrupted(event.tool_response):
+        return None
+    text = _outcome_text(event, ctx, True, bash_output(event.tool_response))
+    return None if text is None else PostToolUseAnswer(additional_context=text)
+
+
+def post_tool_use_failure(event: PostToolUseFailure, ctx: HookContext) -> PostToolUseFailureAnswer | None:
+    if event.is_interrupt:
+        return None
+    text = _outcome_text(event, ctx, False, event.error)
+    return None if text is None else PostToolUseFailureAnswer(additional_context=text)
