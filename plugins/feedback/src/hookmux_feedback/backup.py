@@ -189,12 +189,13 @@ def rotate_debug_log(paths: Paths, max_bytes: int, keep: int, now: dt.datetime |
         f"{stamp}: Continuing debug logging...\n"
     )
     atomic_write(paths.debug_log, header.encode())
-    archives = sorted(
+    others = sorted(
         (os.path.join(archive_dir, f) for f in os.listdir(archive_dir) if f.startswith("debug-")),
-        key=lambda p: os.stat(p).st_mtime,
+        key=lambda p: (os.stat(p).st_mtime, p),
         reverse=True,
     )
-    for old in archives[keep:]:
+    others.remove(archive)  # the archive just made is always kept
+    for old in others[max(keep - 1, 0) :]:
         os.unlink(old)
     return archive
 
