@@ -17,7 +17,11 @@ def spec_names() -> list[str]:
 def test_one_hookspec_per_event_plus_services() -> None:
     names = set(spec_names())
     assert {hookspec_name(e) for e in EVENT_NAMES} <= names
-    assert names - set(HOOKSPEC_TO_EVENT) == {"hookmux_register_commands", "hookmux_config_schema"}
+    assert names - set(HOOKSPEC_TO_EVENT) == {
+        "hookmux_register_commands",
+        "hookmux_config_schema",
+        "hookmux_status",
+    }
     pm = make_plugin_manager()
     assert all(getattr(pm.hook, name).spec is not None for name in names)
 

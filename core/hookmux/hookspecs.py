@@ -325,6 +325,18 @@ def hookmux_register_commands(cli: click.Group) -> None:
     """
 
 
+@hookspec
+def hookmux_status(home: str) -> dict[str, Any] | None:
+    """Called by ``hookmux status``, never by ``hookmux run``: the plugin's health.
+
+    Return a JSON-serialisable dict (or None to say nothing). It appears under
+    ``plugins.<name>`` in ``hookmux status --json`` and as one ``plugin`` line of
+    the text report: its ``summary`` string if it has one, else its scalar
+    values. ``home`` is ``$HOOKMUX_HOME``. A plugin that raises is reported
+    there as ``{"error": ...}``; the other plugins still report.
+    """
+
+
 @hookspec(firstresult=True)
 def hookmux_config_schema() -> type[Any] | None:
     """Return the attrs class that validates this plugin's ``[plugins.<name>]`` table.

@@ -17,6 +17,16 @@ def _settings() -> Any:
     return load_settings(os.getcwd())
 
 
+def plugin_line(info: dict[str, Any]) -> str:
+    """One line for a plugin's ``hookmux_status``: its summary, else its scalar values."""
+    if "error" in info:
+        return f"error: {info['error']}"
+    if isinstance(info.get("summary"), str):
+        return str(info["summary"])
+    scalars = [f"{k}={v}" for k, v in info.items() if isinstance(v, (str, int, float, bool)) or v is None]
+    return ", ".join(scalars) or "(no details)"
+
+
 def register(cli: click.Group) -> None:
     @cli.command("status")
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON object for scripts.")
@@ -24,7 +34,8 @@ def register(cli: click.Group) -> None:
         """Health: store size, bytes written, last errors, open breakers, background work."""
         from hookmux.metrics import status
 
-        report = status(hookmux_home(), _settings().core.max_workers)
+        settings = _settings()
+        report = status(hookmux_home(), settings.core.max_workers, settings.plugin_enabled)
         if as_json:
             click.echo(json.dumps(report, indent=2))
             return
@@ -47,6 +58,8 @@ def register(cli: click.Group) -> None:
                 )
         else:
             click.echo("breakers  all closed")
+        for name, info in report["plugins"].items():
+            click.echo(f"plugin    {name}: {plugin_line(info)}")
         for e in report["last_errors"]:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["ts"]))
             click.echo(
