@@ -268,6 +268,10 @@ def test_disabled_plugins_are_not_wired(hm: Env, project: Path) -> None:
     assert result.returncode == 0
     assert "no enabled plugin handles any event" in result.stdout
     assert set(hookmux_entries(json.loads(settings_file(project).read_text()))) == {"SessionStart"}
+    hm("install", "--scope", "project", "--project-dir", str(project), HOOKMUX_PLUGINS="alpha")
+    entries = hookmux_entries(json.loads(settings_file(project).read_text()))
+    assert set(entries) == {"PreToolUse", "PostToolUse", "UserPromptSubmit", "TaskCompleted", "SessionStart"}
+    assert entries["PreToolUse"][0][1]["if"] == "Bash(hmtest-deny*)"  # alpha's glob alone
 
 
 def test_usage_errors_exit_64_and_every_command_has_help(hm: Env) -> None:

@@ -50,10 +50,12 @@ def expected_wiring(scope: str, project: str) -> tuple[Wiring, tuple[str, ...]]:
     manifest = load_manifest(hookmux_home())
     # The user scope serves every project: only the user config and variables decide.
     config = load_settings(None if scope == "user" else project)
+    only = os.environ.get("HOOKMUX_PLUGINS")  # the same load filter `hookmux run` applies
+    keep = None if only is None else {p.strip() for p in only.split(",") if p.strip()}
     wiring = compute_wiring(
         manifest,
         executable=hookmux_executable(),
-        enabled=config.plugin_enabled,
+        enabled=lambda name: config.plugin_enabled(name) and (keep is None or name in keep),
         handler_timeout=config.core.handler_timeout,
         deadline=config.core.deadline,
     )
