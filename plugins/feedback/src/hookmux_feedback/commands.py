@@ -23,8 +23,8 @@ def load(project_dir: str | None) -> tuple[Config, Paths]:
     config, errors = settings.plugin_config(PLUGIN, Config)
     for error in errors:
         click.echo(f"hookmux: config: {error}", err=True)
-    if config is None:
-        raise click.exceptions.Exit(1)
+    if config is None:  # exit 1: click.exceptions.Exit's code is lost under hookmux's cli
+        raise click.ClickException(f"the [plugins.{PLUGIN}] configuration is invalid")
     state = os.path.join(hookmux_home(), "plugins", PLUGIN)
     return config, resolve_paths(config, state)
 
