@@ -1,17 +1,14 @@
-"""What each hook does (the handlers in ``hookmux_ghap`` call these)."""
+"""What each hook does (the handlers in ``hookmux_ghap`` call these).
+
+Answer classes are imported where an answer is returned: hookmux builds each attrs
+model on first use (about 1 ms each), and most tool calls answer nothing.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from hookmux.answers import (
-    PostToolUseAnswer,
-    PostToolUseFailureAnswer,
-    PreToolUseAnswer,
-    SessionStartAnswer,
-    UserPromptSubmitAnswer,
-)
 from hookmux_ghap import texts
 from hookmux_ghap.config import Settings, resolve
 from hookmux_ghap.journal import Journal
@@ -19,6 +16,13 @@ from hookmux_ghap.log import warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from hookmux.answers import (
+        PostToolUseAnswer,
+        PostToolUseFailureAnswer,
+        PreToolUseAnswer,
+        SessionStartAnswer,
+        UserPromptSubmitAnswer,
+    )
     from hookmux.context import HookContext
     from hookmux.eventmodels import (
         PostToolUse,
@@ -88,6 +92,8 @@ def session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
     orphan = journal.start_session(event.session_id)
     shown = load_values(settings, journal, settings.config.session_values, ctx.home)
     text = texts.session_context(hookmux_command(), orphan, texts.values_markdown(shown))
+    from hookmux.answers import SessionStartAnswer
+
     return SessionStartAnswer(additional_context=text)
 
 
@@ -96,6 +102,8 @@ def pre_tool_use(_event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | Non
     _count, due = journal_for(settings).count_tool_call(settings.frequency)
     if due is None:
         return None
+    from hookmux.answers import PreToolUseAnswer
+
     return PreToolUseAnswer(additional_context=texts.check_in(due, settings.frequency))
 
 
@@ -104,6 +112,8 @@ def user_prompt_submit(_event: UserPromptSubmit, ctx: HookContext) -> UserPrompt
     shown = load_values(settings, journal_for(settings), settings.config.prompt_values, ctx.home)
     if not shown:
         return None
+    from hookmux.answers import UserPromptSubmitAnswer
+
     return UserPromptSubmitAnswer(additional_context=texts.values_markdown(shown))
 
 
@@ -146,11 +156,19 @@ def post_tool_use(event: PostToolUse, ctx: HookContext) -> PostToolUseAnswer | N
     if interrupted(event.tool_response):
         return None
     text = _outcome_text(event, ctx, True, bash_output(event.tool_response))
-    return None if text is None else PostToolUseAnswer(additional_context=text)
+    if text is None:
+        return None
+    from hookmux.answers import PostToolUseAnswer
+
+    return PostToolUseAnswer(additional_context=text)
 
 
 def post_tool_use_failure(event: PostToolUseFailure, ctx: HookContext) -> PostToolUseFailureAnswer | None:
     if event.is_interrupt:
         return None
     text = _outcome_text(event, ctx, False, event.error)
-    return None if text is None else PostToolUseFailureAnswer(additional_context=text)
+    if text is None:
+        return None
+    from hookmux.answers import PostToolUseFailureAnswer
+
+    return PostToolUseFailureAnswer(additional_context=text)

@@ -31,8 +31,10 @@ PYTHON_TEST_MODULES = frozenset({"pytest", "unittest", "tox", "nox"})
 JS_RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun"})
 #: Wrappers that run the rest of the line as a command (their options are skipped).
 WRAPPERS = frozenset({"time", "env", "nice", "nohup", "command", "exec", "sudo", "xvfb-run", "npx", "bunx"})
-#: ``<tool> run``/``exec`` wrappers: uv run, poetry run, pnpm exec, ...
-RUN_WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "pixi", "conda", "mamba"})
+#: ``<tool> run``/``exec`` wrappers: uv run, poetry run, bundle exec, ...
+RUN_WRAPPERS = frozenset(
+    {"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "pixi", "conda", "mamba", "bundle"}
+)
 
 _SPLIT = re.compile(r"&&|\|\||[;|\n]")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
