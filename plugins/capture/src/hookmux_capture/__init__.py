@@ -1,0 +1,153 @@
+"""hookmux-capture: every Claude Code hook event to an NDJSON file per session.
+
+One handler per hookspec (generated below, ``capture_<event>``), all with no
+matcher and a low priority: each observes the event, appends one line to the
+session's capture (:mod:`hookmux_capture.writer`) and returns None, so it
+never changes what Claude Code is told. Two background handlers finish the
+job: the capture of a session that ended is bundled
+(:mod:`hookmux_capture.bundle`), and at session start stale captures are
+cleaned, at most once an hour. ``hookmux capture list|tail|bundle|clean`` and
+a line in ``hookmux status`` come from :mod:`hookmux_capture.commands`.
+"""
+
+from __future__ import annotations
+
+from hookmux import hookimpl
+from hookmux.events import EVENT_NAMES, hookspec_name
+
+from hookmux_capture import writer
+from hookmux_capture.config import Config
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    import click
+    from hookmux.context import HookContext
+
+#: Low: every plugin that decides something runs first; capture only observes.
+PRIORITY = 10
+#: Seconds the capture handler may take (a locked append takes well under 1 ms).
+TIMEOUT = 2.0
+#: The background bundle/clean runs (a large capture takes a few seconds to summarise).
+BACKGROUND_TIMEOUT = 300.0
+
+
+@hookimpl
+def hookmux_config_schema() -> type[Config]:
+    return Config
+
+
+def capture_event(ctx: HookContext) -> None:
+    """Append ``ctx.raw`` to its session's capture; never raises, never answers."""
+    config: Config = ctx.config
+    if ctx.raw.get("hook_event_name") in config.exclude_events:
+        return
+    writer.capture(
+        ctx.raw,
+        home=ctx.home,
+        config=config,
+        max_bytes=core_max_bytes(ctx.project_dir),
+        project_dir=ctx.project_dir,
+        correlation=ctx.correlation_id,
+    )
+
+
+_max_bytes: dict[tuple[Any, ...], int] = {}
+
+
+def core_max_bytes(project: str) -> int:
+    """The core's payload cap for ``project`` (``[hookmux] max_bytes``, ``HOOKMUX_MAX_BYTES``).
+
+    Remembered while the config files and ``HOOKMUX_*`` variables stay the same:
+    the warm daemon then skips reading the config for every event.
+    """
+    import os
+
+    from hookmux.config import config_files, load_settings
+
+    stamps: list[tuple[Any, ...]] = []
+    for path in config_files(project):
+        try:
+            st = os.stat(path)
+            stamps.append((path, st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamps.append((path,))
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("HOOKMUX_")))
+    key = (project, tuple(stamps), variables)
+    value = _max_bytes.get(key)
+    if value is None:
+        value = load_settings(project).core.max_bytes
+        if len(_max_bytes) >= 64:
+            _max_bytes.clear()
+        _max_bytes[key] = value
+    return value
+
+
+def _handler(event: str) -> tuple[str, Callable[[HookContext], None]]:
+    spec = hookspec_name(event)
+    name = "capture_" + spec[len("hookmux_") :]
+
+    def handler(ctx: HookContext) -> None:
+        capture_event(ctx)
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = f"Append each {event} event to its session's capture."
+    return name, hookimpl(priority=PRIORITY, timeout=TIMEOUT, specname=spec)(handler)
+
+
+#: event name -> its handler's function name
+HANDLERS: dict[str, str] = {}
+for _event in EVENT_NAMES:
+    _name, _function = _handler(_event)
+    globals()[_name] = _function
+    HANDLERS[_event] = _name
+# pluggy registers every marked attribute: the loop's last handler must not stay
+# here under a second name.
+del _event, _name, _function
+
+
+@hookimpl(background=True, timeout=BACKGROUND_TIMEOUT, specname="hookmux_session_end")
+def bundle_ended_session(ctx: HookContext) -> None:
+    """Bundle the capture of a session that ended (``auto_bundle``), after the answer."""
+    config: Config = ctx.config
+    if not config.auto_bundle:
+        return
+    from hookmux_capture.bundle import bundle_session
+
+    bundle_session(ctx.home, config, ctx.raw.get("session_id"), missing_ok=True)
+
+
+@hookimpl(
+    background=True,
+    background_key="hook_event_name",
+    timeout=BACKGROUND_TIMEOUT,
+    specname="hookmux_session_start",
+)
+def clean_stale_captures(ctx: HookContext) -> None:
+    """Bundle and delete stale captures (``auto_clean``), at most once an hour."""
+    config: Config = ctx.config
+    if not config.auto_clean:
+        return
+    from hookmux_capture.bundle import clean
+    from hookmux_capture.config import capture_dir
+
+    if ctx.dedupe(f"clean:{capture_dir(ctx.home, config)}", ttl=3600):
+        clean(ctx.home, config)
+
+
+@hookimpl
+def hookmux_register_commands(cli: click.Group) -> None:
+    from hookmux_capture.commands import register
+
+    register(cli)
+
+
+@hookimpl
+def hookmux_status(home: str) -> dict[str, Any]:
+    """Capture health for ``hookmux status``: bytes, events, write errors, queue depth."""
+    from hookmux_capture.bundle import health
+    from hookmux_capture.commands import command_config
+
+    return health(home, command_config())
