@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import attrs
-from hookmux_feedback.backup import backup, checked_transcript, daily_cleanup, rotate_debug_log
+from hookmux_feedback.backup import backup, daily_cleanup, rotate_debug_log
 from hookmux_feedback.config import Config, Paths, resolve_paths
 from hookmux_feedback.storage import Hit, record
+from hookmux_feedback.transcript import checked_transcript
 
 SECRET = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from hookmux_feedback.config import Paths
+from hookmux_feedback.sessions import first_seen
 from hookmux_feedback.storage import (
     Hit,
-    first_seen,
     record,
     refresh_learned,
     remember_response,

@@ -28,6 +28,7 @@ from hookmux.paths import atomic_write
 from hookmux.redact import redact, redact_text
 from hookmux_feedback.config import Paths
 from hookmux_feedback.storage import append_lines, connect, debug, ensure_dir, locked
+from hookmux_feedback.transcript import checked_transcript
 
 _SKIP_SUFFIXES = (".lock", ".tmp", "-wal", "-shm", "-journal")
 
@@ -37,27 +38,6 @@ class BackupResult:
     copied: int = 0
     transcript: str | None = None
     skipped: str | None = None
-
-
-def transcript_roots() -> list[str]:
-    """Where Claude Code keeps transcripts: ``$CLAUDE_CONFIG_DIR/projects``, ``~/.claude/projects``."""
-    roots = []
-    config_dir = os.environ.get("CLAUDE_CONFIG_DIR")
-    if config_dir:
-        roots.append(os.path.join(os.path.expanduser(config_dir), "projects"))
-    roots.append(os.path.join(os.path.expanduser("~"), ".claude", "projects"))
-    return [os.path.realpath(r) for r in roots]
-
-
-def checked_transcript(path: str | None) -> str | None:
-    """``path`` resolved, if it is a ``.jsonl`` file under a Claude Code projects directory."""
-    if not path or not path.endswith(".jsonl"):
-        return None
-    resolved = os.path.realpath(path)
-    for root in transcript_roots():
-        if resolved.startswith(root.rstrip(os.sep) + os.sep) and os.path.isfile(resolved):
-            return resolved
-    return None
 
 
 def _newer(src: str, dst: str) -> bool:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from hookmux.answers import SessionStartAnswer, UserPromptSubmitAnswer
-from hookmux.context import HookContext
-from hookmux.eventmodels import SessionStart, Stop, UserPromptSubmit
 from hookmux_feedback.config import Config, Paths, resolve_paths
+
+if TYPE_CHECKING:  # hookmux loads the models and answers an event needs, and no others
+    import datetime as dt
+
+    from hookmux.answers import SessionStartAnswer, UserPromptSubmitAnswer
+    from hookmux.context import HookContext
+    from hookmux.eventmodels import SessionStart, Stop, UserPromptSubmit
 
 
 def _setup(ctx: HookContext) -> tuple[Config, Paths]:
     config = ctx.config if isinstance(ctx.config, Config) else Config()
     return config, resolve_paths(config, ctx.state_dir)
+
+
+def _now() -> dt.datetime:
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC)
 
 
 def project_name(cwd: str) -> str:
@@ -37,11 +47,13 @@ def _summary(paths: Paths, config: Config, why: str) -> str:
 
 def on_session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
     """Mark the session seen and open it with the summary of recent wins and losses."""
-    from hookmux_feedback.storage import first_seen, note_session
+    from hookmux.answers import SessionStartAnswer
+    from hookmux_feedback.sessions import first_seen
+    from hookmux_feedback.storage import note_session
 
     config, paths = _setup(ctx)
     if first_seen(paths, event.session_id):
-        note_session(paths, event.session_id, project_name(event.cwd), dt.datetime.now(dt.UTC))
+        note_session(paths, event.session_id, project_name(event.cwd), _now())
     return SessionStartAnswer(additional_context=_summary(paths, config, f"SessionStart {event.source}"))
 
 
@@ -51,24 +63,30 @@ def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnsw
     parts: list[str] = []
     new_session = False
     if config.summary_on_prompt:
-        from hookmux_feedback.storage import first_seen, note_session
+        from hookmux_feedback.sessions import first_seen
 
         new_session = first_seen(paths, event.session_id)
         if new_session:
-            note_session(paths, event.session_id, project_name(event.cwd), dt.datetime.now(dt.UTC))
-            parts.append(_summary(paths, config, "new session seen on UserPromptSubmit"))
-    from hookmux_feedback.detect import is_short
+            from hookmux_feedback.storage import note_session
 
-    if is_short(event.prompt, config.max_words, config.max_chars):
+            note_session(paths, event.session_id, project_name(event.cwd), _now())
+            parts.append(_summary(paths, config, "new session seen on UserPromptSubmit"))
+    if event.prompt and len(event.prompt) <= config.max_chars:  # cheap: detect() applies the rule
         record_feedback(event, ctx, config, paths)
     if config.preferences_on_prompt and not new_session:
         lines = relevant(paths, event.prompt)
         if lines:
             parts.append("\n".join(["🧠 LEARNED PREFERENCES (relevant to this prompt)", *lines]))
-    return UserPromptSubmitAnswer(additional_context="\n\n".join(parts)) if parts else None
+    if not parts:
+        return None
+    from hookmux.answers import UserPromptSubmitAnswer
+
+    return UserPromptSubmitAnswer(additional_context="\n\n".join(parts))
 
 
 def relevant(paths: Paths, prompt: str) -> list[str]:
+    if not os.path.exists(paths.preferences):  # nothing learned yet: nothing to import
+        return []
     from hookmux_feedback.learn import load_json, relevant_preferences
 
     prefs = load_json(paths.preferences)
@@ -77,13 +95,14 @@ def relevant(paths: Paths, prompt: str) -> list[str]:
 
 def record_feedback(event: UserPromptSubmit, ctx: HookContext, config: Config, paths: Paths) -> list[str]:
     """Detect praise and loss in a short prompt and store each hit; the kinds stored."""
-    from hookmux_feedback import transcript
-    from hookmux_feedback.backup import checked_transcript
-    from hookmux_feedback.detect import detect, load_patterns
-    from hookmux_feedback.storage import Hit, debug, locked, record
+    from hookmux_feedback.detect import detect, is_short, load_patterns
 
+    if not is_short(event.prompt, config.max_words, config.max_chars):
+        return []
     patterns, errors = load_patterns(paths.patterns_file)
     if errors:
+        from hookmux_feedback.storage import debug, locked
+
         for error in errors:
             print(f"hookmux-feedback: ignoring the patterns file: {error}", file=sys.stderr)
         with locked(paths):
@@ -92,6 +111,10 @@ def record_feedback(event: UserPromptSubmit, ctx: HookContext, config: Config, p
     found = detect(event.prompt, patterns, config.max_words, config.max_chars)
     if not found.hits():
         return []
+    from hookmux_feedback import transcript
+    from hookmux_feedback.storage import Hit, record
+    from hookmux_feedback.transcript import checked_transcript
+
     source = checked_transcript(event.transcript_path)
     context = transcript.context_summary(source) if source else ""
     conversation = transcript.recent_conversation(source) if source else "Recent conversation:\n\n"
@@ -116,12 +139,13 @@ def record_feedback(event: UserPromptSubmit, ctx: HookContext, config: Config, p
 def on_stop(event: Stop, ctx: HookContext) -> None:
     """In the background: learn from the answer, then back up, rotate and clean up."""
     from hookmux_feedback import transcript
-    from hookmux_feedback.backup import checked_transcript, housekeeping
+    from hookmux_feedback.backup import housekeeping
     from hookmux_feedback.learn import extract
     from hookmux_feedback.storage import refresh_learned, remember_response
+    from hookmux_feedback.transcript import checked_transcript
 
     config, paths = _setup(ctx)
-    now = dt.datetime.now(dt.UTC)
+    now = _now()
     source = checked_transcript(event.transcript_path)
     message = event.last_assistant_message or ""
     if message.strip():

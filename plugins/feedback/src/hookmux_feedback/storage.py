@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -232,33 +231,6 @@ def write_json(path: str, value: Any, *, lines: bool = False) -> None:
 
 
 # -- sessions -----------------------------------------------------------------------------
-
-_SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def session_marker(paths: Paths, session_id: str) -> str:
-    safe = _SAFE_ID.sub("_", session_id)[:100]
-    if not safe.strip("._") or safe != session_id:
-        safe = hashlib.sha256(session_id.encode()).hexdigest()[:32]
-    return os.path.join(paths.sessions_dir, safe)
-
-
-def first_seen(paths: Paths, session_id: str) -> bool:
-    """True exactly once per session, whichever process asks first (an O_EXCL marker).
-
-    Also keeps the original's ``logs/last-session-id``.
-    """
-    if not session_id:
-        return False
-    ensure_dir(paths.sessions_dir)
-    try:
-        fd = os.open(session_marker(paths, session_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    os.close(fd)
-    ensure_dir(paths.logs_dir)
-    atomic_write(paths.log("last-session-id"), (session_id + "\n").encode())
-    return True
 
 
 def note_session(paths: Paths, session_id: str, project: str, now: dt.datetime) -> None:

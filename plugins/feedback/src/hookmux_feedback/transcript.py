@@ -21,6 +21,27 @@ CONTEXT_ITEMS = 25
 CONTEXT_CHARS = 1000
 
 
+def transcript_roots() -> list[str]:
+    """Where Claude Code keeps transcripts: ``$CLAUDE_CONFIG_DIR/projects``, ``~/.claude/projects``."""
+    roots = []
+    config_dir = os.environ.get("CLAUDE_CONFIG_DIR")
+    if config_dir:
+        roots.append(os.path.join(os.path.expanduser(config_dir), "projects"))
+    roots.append(os.path.join(os.path.expanduser("~"), ".claude", "projects"))
+    return [os.path.realpath(r) for r in roots]
+
+
+def checked_transcript(path: str | None) -> str | None:
+    """``path`` resolved, if it is a ``.jsonl`` file under a Claude Code projects directory."""
+    if not path or not path.endswith(".jsonl"):
+        return None
+    resolved = os.path.realpath(path)
+    for root in transcript_roots():
+        if resolved.startswith(root.rstrip(os.sep) + os.sep) and os.path.isfile(resolved):
+            return resolved
+    return None
+
+
 def tail_lines(path: str, count: int, max_bytes: int = TAIL_BYTES) -> list[str]:
     """The last ``count`` complete lines of ``path`` (at most ``max_bytes`` read)."""
     try:
