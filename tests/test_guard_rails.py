@@ -231,7 +231,7 @@ def test_background_handler_runs_detached_after_the_answer(hookmux_cli: HookmuxC
     proc = subprocess.run(
         [hookmux_executable(), "run"],
         input=json.dumps(bash(f"hmtest-later {log}", tmp_path, "PostToolUse", tool_use_id="toolu_bg")).encode(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=hookmux_cli.env(), check=True, timeout=10,
+        capture_output=True, env=hookmux_cli.env(), check=True, timeout=10,
     )  # fmt: skip
     # communicate() returned: no child kept our stdout/stderr pipes open, and it did not wait for the 0.2 s job
     assert time.monotonic() - started < 5 and proc.stdout == b"" and proc.stderr == b""
@@ -276,7 +276,7 @@ def test_debounce_runs_leading_and_one_trailing_with_the_last_event(
     wait_for(lambda: len(log.read_text().splitlines()) == 2)
     assert log.read_text().splitlines()[1] == "work toolu_7 trailing=True"
     wait_for(lambda: not worker_pids(hookmux_cli.home))
-    time.sleep(0.6)
+    time.sleep(1.6)
     assert len(log.read_text().splitlines()) == 2
 
 
@@ -311,7 +311,9 @@ def test_unwritable_state_is_reported_once_and_the_event_still_answered(tmp_path
 
 def mount_tmpfs(path: Path, options: str) -> None:
     path.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, check=False
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.decode().strip() or 'not root'})")
 

@@ -221,3 +221,11 @@ def test_hookmux_plugins_env_runs_only_the_named_plugins(hookmux_cli: HookmuxCLI
     only_beta = hookmux_cli.run(event, env={"HOOKMUX_PLUGINS": "beta"}).output
     assert only_beta["hookSpecificOutput"]["additionalContext"] == "beta-context for toolu_test"  # type: ignore[index]
     assert hookmux_cli.run(event, env={"HOOKMUX_PLUGINS": ""}).stdout == b""
+
+
+def test_config_error_names_the_file_that_set_the_bad_value(hookmux_cli: HookmuxCLI, project: Path) -> None:
+    (project / ".claude" / "hookmux.toml").write_text('[plugins.alpha]\ngreeting = "fine"\n')
+    (project / ".claude" / "hookmux.local.toml").write_text("[plugins.alpha]\ngreeting = 7\n")
+    result = hookmux_cli.run(make_event("UserPromptSubmit", cwd=project, prompt="hmtest-prompt"))
+    local = project / ".claude" / "hookmux.local.toml"
+    assert f"{local}: plugins.alpha.greeting: expected a string, got int 7" in result.stderr

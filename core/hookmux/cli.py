@@ -154,7 +154,10 @@ def main() -> None:
     _load_builtin_commands(cli)
     _load_plugin_commands(cli)
     try:
-        cli.main(prog_name="hookmux", standalone_mode=False)
+        code = cli.main(prog_name="hookmux", standalone_mode=False)
+        # Non-standalone click returns ctx.exit()'s code instead of exiting with it.
+        if isinstance(code, int) and code:
+            sys.exit(1 if code == 2 else code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)

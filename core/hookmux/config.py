@@ -107,11 +107,14 @@ class Settings:
             return None, [self._explain(f"plugins.{name}", m) for m in exc.messages]
 
     def _where(self, key: str) -> str:
-        best = ""
-        for known, source in self.sources.items():
-            if (known == key or known.startswith(key + ".") or key.startswith(known + ".")) and not best:
-                best = source
-        return best or "config"
+        """The source of ``key``: its own, else its nearest table's, else one of its keys'."""
+        if key in self.sources:
+            return self.sources[key]
+        parents = [k for k in self.sources if key.startswith(k + ".")]
+        if parents:
+            return self.sources[max(parents, key=len)]
+        children = sorted(k for k in self.sources if k.startswith(key + "."))
+        return self.sources[children[0]] if children else "config"
 
     def _explain(self, table: str, message: str) -> str:
         field, sep, reason = message.partition(": ")

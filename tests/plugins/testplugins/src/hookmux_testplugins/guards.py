@@ -1,7 +1,7 @@
 """Handlers that exercise the guard rails. Each writes what it did to a log file named in the command.
 
 Commands: ``hmtest-flaky FLAG LOG`` raises while FLAG exists; ``hmtest-later LOG`` runs in
-the background; ``hmtest-debounce LOG`` debounces (0.5 s); ``hmtest-dedupe LOG`` dedupes by
+the background; ``hmtest-debounce LOG`` debounces (1.5 s); ``hmtest-dedupe LOG`` dedupes by
 tool_use_id.
 """
 
@@ -42,7 +42,7 @@ def hookmux_post_tool_use(event: PostToolUse, ctx: HookContext) -> None:
 @hookimpl(matcher="Bash", commands=["hmtest-debounce *"], specname="hookmux_post_tool_use")
 def debounced(event: PostToolUse, ctx: HookContext) -> None:
     log = _args(event)[0]
-    if ctx.debounce("recompute", 0.5):
+    if ctx.debounce("recompute", 1.5):  # wide: each cold hookmux run takes ~0.1 s
         _log(log, f"work {event.tool_use_id} trailing={ctx.trailing_key is not None}")
 
 
