@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from ghap_helpers import CLAMS_DATA, PLUGIN
+
 from hookmux.testing import make_event
 
 

@@ -124,7 +124,12 @@ def value_point(text: str, created_at: str, label: int = 0) -> dict[str, Any]:
             "cluster_label": label,
             "cluster_size": 23,
             "created_at": created_at,
-            "validation": {"candidate_distance": 0.21, "mean_distance": 0.25, "threshold": 0.3, "similarity": 0.79},
+            "validation": {
+                "candidate_distance": 0.21,
+                "mean_distance": 0.25,
+                "threshold": 0.3,
+                "similarity": 0.79,
+            },
         },
     }
 

@@ -16,6 +16,7 @@ from ghap_helpers import (
     ghap_json,
     value_point,
 )
+
 from hookmux.testing import HookmuxCLI, make_event
 
 
@@ -26,7 +27,9 @@ def test_the_lifecycle_from_a_shell(project: Path, journal_dir: Path) -> None:
     assert shown["active"]["id"] == started["id"] and shown["orphan"] is False
     assert shown["active"]["goal"] == "Make the flaky login test pass" and shown["check_frequency"] == 10
 
-    updated = ghap_json(project, "update", "--hypothesis", "The clock is not frozen in CI", "--note", "CI only")
+    updated = ghap_json(
+        project, "update", "--hypothesis", "The clock is not frozen in CI", "--note", "CI only"
+    )
     assert updated == {"success": True, "iteration_count": 2}
 
     text = ghap(project, "show").stdout
@@ -62,7 +65,9 @@ def test_the_lifecycle_from_a_shell(project: Path, journal_dir: Path) -> None:
     listed = ghap_json(project, "list")
     assert [e["id"] for e in listed] == [started["id"]]
     line = ghap(project, "list").stdout
-    assert line.startswith(f"{started['id']}  falsified  silver     debugging      Make the flaky login test pass")
+    assert line.startswith(
+        f"{started['id']}  falsified  silver     debugging      Make the flaky login test pass"
+    )
     assert ghap(project, "show").stdout.startswith("No active GHAP")
 
 
@@ -75,11 +80,26 @@ def test_falsified_needs_a_surprise_and_a_root_cause_from_the_list(project: Path
     proc = ghap(project, *base, "--surprise", "s", "--json")
     assert proc.returncode == 1
     assert json.loads(proc.stdout) == {
-        "error": {"type": "validation_error", "message": "Field 'root_cause' is required when status is 'falsified'"}
+        "error": {
+            "type": "validation_error",
+            "message": "Field 'root_cause' is required when status is 'falsified'",
+        }
     }
-    proc = ghap(project, *base, "--surprise", "s", "--root-cause-category", "bad-luck", "--root-cause-description", "d")
+    proc = ghap(
+        project,
+        *base,
+        "--surprise",
+        "s",
+        "--root-cause-category",
+        "bad-luck",
+        "--root-cause-description",
+        "d",
+    )
     assert proc.returncode == 1
-    assert "Invalid root_cause category 'bad-luck'. Valid options: wrong-assumption, missing-knowledge" in proc.stderr
+    assert (
+        "Invalid root_cause category 'bad-luck'. Valid options: wrong-assumption, missing-knowledge"
+        in proc.stderr
+    )
     assert ghap_json(project, "show")["active"] is not None  # nothing was resolved
 
 
@@ -87,7 +107,10 @@ def test_errors_exit_1_never_2(project: Path) -> None:
     assert ghap(project, "update", "--note", "x").returncode == 1  # nothing active
     assert "not_found: No active GHAP entry to update" in ghap(project, "update", "--note", "x").stderr
     bad_domain = ghap(project, *[("cooking" if a == "debugging" else a) for a in START])
-    assert bad_domain.returncode == 1 and "Invalid domain 'cooking'. Valid options: debugging" in bad_domain.stderr
+    assert (
+        bad_domain.returncode == 1
+        and "Invalid domain 'cooking'. Valid options: debugging" in bad_domain.stderr
+    )
     ghap_json(project, *START)
     again = ghap(project, *START, "--json")
     assert again.returncode == 1 and json.loads(again.stdout)["error"]["type"] == "active_ghap_exists"
@@ -114,7 +137,9 @@ def test_adopt(project: Path, seeded: Path) -> None:
     assert ghap_json(project, "show")["orphan"] is False
 
 
-def test_list_all_includes_archives_newest_first(project: Path, seeded: Path, hookmux_cli: HookmuxCLI) -> None:
+def test_list_all_includes_archives_newest_first(
+    project: Path, seeded: Path, hookmux_cli: HookmuxCLI
+) -> None:
     hookmux_cli.run(make_event("SessionStart", cwd=project, session_id="next"), env=cli_env())
     assert ghap_json(project, "list") == []  # the seeded entries belong to the archived session
     everything = ghap_json(project, "list", "--all")
@@ -123,7 +148,9 @@ def test_list_all_includes_archives_newest_first(project: Path, seeded: Path, ho
         SEED_GHAP_ID,
         "ghap_20251206_175530_8ed2f0",
     ]
-    assert [e["id"] for e in ghap_json(project, "list", "--all", "--status", "falsified")] == [everything[0]["id"]]
+    assert [e["id"] for e in ghap_json(project, "list", "--all", "--status", "falsified")] == [
+        everything[0]["id"]
+    ]
     assert ghap(project, "list", "--tier", "platinum").returncode == 1
 
 
@@ -163,7 +190,9 @@ def test_secrets_never_reach_the_journal(project: Path, journal_dir: Path) -> No
     assert token not in stored and "Fix auth; token [REDACTED] fails" in stored
 
 
-def test_project_dir_from_a_subdirectory_and_the_option(project: Path, journal_dir: Path, tmp_path: Path) -> None:
+def test_project_dir_from_a_subdirectory_and_the_option(
+    project: Path, journal_dir: Path, tmp_path: Path
+) -> None:
     ghap_json(project, *START)
     sub = project / "src" / "pkg"
     sub.mkdir(parents=True)
@@ -179,7 +208,14 @@ def test_project_dir_from_a_subdirectory_and_the_option(project: Path, journal_d
 def test_values_add_and_list(project: Path, journal_dir: Path) -> None:
     added = ghap_json(project, "values", "add", "Check test isolation before timing")
     assert added["id"].startswith("value_full_-1_")
-    assert set(added["payload"]) == {"text", "cluster_id", "axis", "cluster_label", "cluster_size", "created_at"}
+    assert set(added["payload"]) == {
+        "text",
+        "cluster_id",
+        "axis",
+        "cluster_label",
+        "cluster_size",
+        "created_at",
+    }
     ghap_json(project, "values", "add", "Read the whole error", "--axis", "strategy", "--cluster-label", "2")
     listed = ghap_json(project, "values", "list")
     assert [v["text"] for v in listed] == ["Read the whole error", "Check test isolation before timing"]
@@ -198,7 +234,9 @@ def test_values_list_from_qdrant_and_a_clear_error_when_it_is_down(project: Path
         assert [v["text"] for v in ghap_json(project, "values", "list")] == ["From Qdrant"]
         refused = ghap(project, "values", "add", "x")
         assert refused.returncode == 1 and "values are added to the embedded store only" in refused.stderr
-    config.write_text(f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "http://127.0.0.1:{closed_port()}"\n')
+    config.write_text(
+        f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "http://127.0.0.1:{closed_port()}"\n'
+    )
     down = ghap(project, "values", "list")
     assert down.returncode == 1 and "values_unavailable: qdrant store: ConnectionRefusedError" in down.stderr
 
@@ -208,3 +246,13 @@ def test_an_invalid_config_stops_the_command_with_its_reason(project: Path) -> N
     (project / ".claude" / "hookmux.toml").write_text('[plugins.ghap]\nvalues_store = "redis"\n')
     proc = ghap(project, "show")
     assert proc.returncode == 1 and "plugins.ghap.values_store" in proc.stderr
+
+
+def test_a_ghap_started_before_any_session_start_joins_claude_codes_session(
+    project: Path, journal_dir: Path
+) -> None:
+    """Claude Code gives its Bash commands CLAUDE_CODE_SESSION_ID (the plugin installed mid-session)."""
+    env = cli_env(CLAUDE_CODE_SESSION_ID="9bb13df7-1de2-4eeb-8184-5925c9ed56ff")
+    ghap_json(project, *START, env=env)
+    assert (journal_dir / ".session_id").read_text() == "9bb13df7-1de2-4eeb-8184-5925c9ed56ff"
+    assert ghap_json(project, "show")["active"]["session_id"] == "9bb13df7-1de2-4eeb-8184-5925c9ed56ff"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hookmux_ghap as plugin
 import pytest
 from ghap_helpers import (
     SEED_GHAP_ID,
@@ -16,11 +17,10 @@ from ghap_helpers import (
     closed_port,
     value_point,
 )
-from hookmux.testing import EventRun, run_event
-
-import hookmux_ghap as plugin
 from hookmux_ghap.journal import Journal
 from hookmux_ghap.log import log_path
+
+from hookmux.testing import EventRun, run_event
 
 Event = Callable[..., dict[str, Any]]
 
@@ -38,7 +38,12 @@ def context(result: EventRun) -> str | None:
 
 def start_ghap(journal_dir: Path, prediction: str = "The login test will pass") -> dict[str, Any]:
     return Journal(str(journal_dir)).create(
-        "debugging", "read-the-error", "Fix the login test", "The cookie expires", "Freeze the clock", prediction
+        "debugging",
+        "read-the-error",
+        "Fix the login test",
+        "The cookie expires",
+        "Freeze the clock",
+        prediction,
     )
 
 
@@ -49,13 +54,17 @@ def bash(command: str) -> dict[str, Any]:
 # -- SessionStart ----------------------------------------------------------------
 
 
-def test_session_start_injects_the_instructions_and_starts_the_session(event: Event, journal_dir: Path) -> None:
+def test_session_start_injects_the_instructions_and_starts_the_session(
+    event: Event, journal_dir: Path
+) -> None:
     result = run(event("SessionStart", session_id="sess-A"))
     assert result.statuses == {"ghap.hookmux_session_start": "ok"}
     assert result.output is not None
     assert result.output["hookSpecificOutput"]["hookEventName"] == "SessionStart"
     text = context(result) or ""
-    assert text.startswith("## GHAP Learning System\n\n**Start a GHAP before your first investigative action**")
+    assert text.startswith(
+        "## GHAP Learning System\n\n**Start a GHAP before your first investigative action**"
+    )
     assert "Orphaned" not in text
     assert (journal_dir / ".session_id").read_text() == "sess-A"
     assert (journal_dir / ".tool_count").read_text() == "0"
@@ -64,7 +73,8 @@ def test_session_start_injects_the_instructions_and_starts_the_session(event: Ev
 def test_session_start_reports_the_real_orphan_then_the_instructions(event: Event, seeded: Path) -> None:
     text = context(run(event("SessionStart", session_id="sess-B", source="startup"))) or ""
     assert text.startswith(
-        "## Orphaned GHAP Detected\n\nFrom previous session:\n\n**Goal**: Verify all MCP tools work correctly\n"
+        "## Orphaned GHAP Detected\n\nFrom previous session:\n\n"
+        "**Goal**: Verify all MCP tools work correctly\n"
         "**Hypothesis**: Most MCP tools work, but search_commits returns empty\n\n**Options**:\n"
         "- Adopt and continue this work\n- Abandon with reason\n\n---\n\n## GHAP Learning System\n"
     )
@@ -104,7 +114,9 @@ def test_every_tool_call_counts_and_the_tenth_with_a_ghap_checks_in(event: Event
 
 def test_mcp_and_subagent_tools_count_too(event: Event, journal_dir: Path) -> None:
     run(event("PreToolUse", tool_name="mcp__github__list_issues", tool_input={}))
-    run(event("PreToolUse", tool_name="Task", tool_input={"prompt": "x"}, agent_id="a1", agent_type="Explore"))
+    run(
+        event("PreToolUse", tool_name="Task", tool_input={"prompt": "x"}, agent_id="a1", agent_type="Explore")
+    )
     assert (journal_dir / ".tool_count").read_text() == "2"
 
 
@@ -185,12 +197,16 @@ def test_a_piped_run_that_exits_0_but_failed_counts_as_failed(event: Event, jour
 
 def test_a_build_says_build(event: Event, journal_dir: Path) -> None:
     start_ghap(journal_dir, prediction="It compiles")
-    text = context(run(event("PostToolUseFailure", **bash("cargo build"), error="Exit code 101\nerror[E0308]")))
+    text = context(
+        run(event("PostToolUseFailure", **bash("cargo build"), error="Exit code 101\nerror[E0308]"))
+    )
     assert (text or "").startswith('## Build FAILED\n\nYour prediction was: "It compiles"')
 
 
 def test_without_a_ghap_a_failure_suggests_one_and_a_pass_is_silent(event: Event, journal_dir: Path) -> None:
-    result = run(event("PostToolUseFailure", **bash("npm test"), error="Exit code 1\nTests: 1 failed, 1 passed"))
+    result = run(
+        event("PostToolUseFailure", **bash("npm test"), error="Exit code 1\nTests: 1 failed, 1 passed")
+    )
     assert context(result) == (
         "## Test FAILED\n\nTests: 1 passed, 1 failed\n\nConsider starting a GHAP to track your debugging "
         "approach and learn from the process.\n\nStart tracking with GHAP?"
@@ -303,7 +319,9 @@ def test_a_qdrant_error_status_is_a_warning_too(event: Event, project: Path, tmp
 
 def test_values_store_off(event: Event, project: Path, journal_dir: Path) -> None:
     journal_dir.mkdir(parents=True)
-    (journal_dir / "values.jsonl").write_text(json.dumps(value_point("v", "2026-01-01T00:00:00+00:00")) + "\n")
+    (journal_dir / "values.jsonl").write_text(
+        json.dumps(value_point("v", "2026-01-01T00:00:00+00:00")) + "\n"
+    )
     (project / ".claude" / "hookmux.toml").write_text('[plugins.ghap]\nvalues_store = "off"\n')
     assert run(event("UserPromptSubmit", prompt="x")).output is None
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from ghap_helpers import CLAMS_DATA, SEED_GHAP_ID, SEED_SESSION
-
 from hookmux_ghap import model
 from hookmux_ghap.journal import Journal, LockTimeout, archive_name
 
@@ -30,9 +29,9 @@ def test_the_real_files_read_and_write_back_byte_for_byte(seeded: Path) -> None:
     # current_ghap.json is GHAPEntry.to_dict with indent=2: what we write is what CLAMS wrote
     with journal.lock():
         journal._save_current(current)
-    assert (seeded / "current_ghap.json").read_text() == (CLAMS_DATA / "current_ghap.json").read_text().rstrip(
-        "\n"
-    )
+    assert (seeded / "current_ghap.json").read_text() == (
+        CLAMS_DATA / "current_ghap.json"
+    ).read_text().rstrip("\n")
     entries = journal.entries()
     assert [e["id"] for e in entries] == [json.loads(line)["id"] for line in seed_lines()]
     assert [json.dumps(e) for e in entries] == seed_lines()  # session_entries.jsonl, line for line
@@ -61,7 +60,9 @@ def test_resolving_the_real_active_ghap_gives_the_shape_clams_archived(seeded: P
 def test_a_falsified_resolution_keeps_the_originals_key_order(seeded: Path) -> None:
     clams = json.loads(seed_lines()[2])  # the real falsified entry
     root_cause = clams["root_cause"]
-    model.validate_resolve("falsified", clams["outcome"]["result"], clams["surprise"], root_cause, clams["lesson"])
+    model.validate_resolve(
+        "falsified", clams["outcome"]["result"], clams["surprise"], root_cause, clams["lesson"]
+    )
     entry = Journal(str(seeded)).resolve(
         "falsified", clams["outcome"]["result"], clams["surprise"], root_cause, clams["lesson"]
     )
@@ -72,14 +73,50 @@ def test_a_falsified_resolution_keeps_the_originals_key_order(seeded: Path) -> N
 @pytest.mark.parametrize(
     ("status", "surprise", "root_cause", "lesson", "message"),
     [
-        ("falsified", None, {"category": "oversight", "description": "d"}, None, "Field 'surprise' is required"),
-        ("falsified", "  ", {"category": "oversight", "description": "d"}, None, "Field 'surprise' is required"),
+        (
+            "falsified",
+            None,
+            {"category": "oversight", "description": "d"},
+            None,
+            "Field 'surprise' is required",
+        ),
+        (
+            "falsified",
+            "  ",
+            {"category": "oversight", "description": "d"},
+            None,
+            "Field 'surprise' is required",
+        ),
         ("falsified", "s", None, None, "Field 'root_cause' is required when status is 'falsified'"),
-        ("falsified", "s", {"category": "", "description": "d"}, None, "Field 'root_cause.category' is required"),
-        ("falsified", "s", {"category": "oversight", "description": ""}, None, "'root_cause.description' is required"),
-        ("falsified", "s", {"category": "bad-luck", "description": "d"}, None, "Invalid root_cause category 'bad-luck'"),
+        (
+            "falsified",
+            "s",
+            {"category": "", "description": "d"},
+            None,
+            "Field 'root_cause.category' is required",
+        ),
+        (
+            "falsified",
+            "s",
+            {"category": "oversight", "description": ""},
+            None,
+            "'root_cause.description' is required",
+        ),
+        (
+            "falsified",
+            "s",
+            {"category": "bad-luck", "description": "d"},
+            None,
+            "Invalid root_cause category 'bad-luck'",
+        ),
         ("confirmed", None, None, {"what_worked": "", "takeaway": "t"}, "'lesson.what_worked' is required"),
-        ("solved", None, None, None, "Invalid outcome status 'solved'. Valid options: confirmed, falsified, abandoned"),
+        (
+            "solved",
+            None,
+            None,
+            None,
+            "Invalid outcome status 'solved'. Valid options: confirmed, falsified, abandoned",
+        ),
     ],
 )
 def test_resolution_validation_is_the_mcp_tools(
@@ -100,7 +137,9 @@ def test_every_root_cause_category_of_the_original_is_accepted() -> None:
 
 
 def test_text_limits() -> None:
-    with pytest.raises(model.ValidationError, match="Field 'goal' exceeds 1000 character limit \\(1001 chars\\)"):
+    with pytest.raises(
+        model.ValidationError, match="Field 'goal' exceeds 1000 character limit \\(1001 chars\\)"
+    ):
         model.validate_start("debugging", "trial-and-error", "g" * 1001, "h", "a", "p")
     with pytest.raises(model.ValidationError, match="Field 'hypothesis' cannot be empty"):
         model.validate_start("debugging", "trial-and-error", "g", " ", "a", "p")
@@ -272,7 +311,9 @@ def test_resolution_is_gold_only_when_a_test_outcome_agrees(journal_dir: Path) -
     journal = Journal(str(journal_dir))
     journal.create("debugging", "trial-and-error", "g", "h", "a", "tests fail until the fix")
     journal.record_outcome({"kind": "test", "success": False})
-    entry = journal.resolve("falsified", "still red", "surprise", {"category": "oversight", "description": "d"})
+    entry = journal.resolve(
+        "falsified", "still red", "surprise", {"category": "oversight", "description": "d"}
+    )
     assert entry["outcome"]["auto_captured"] is True and entry["confidence_tier"] == "gold"
     assert journal.last_outcome() is None
 

@@ -6,11 +6,11 @@ import re
 
 import pytest
 from ghap_helpers import CLAMS_DATA
-from hookmux.matching import split_shell, wildcard_match
-
 from hookmux_ghap import texts
 from hookmux_ghap.matchers import COMMAND_GLOBS
 from hookmux_ghap.outcome import classify, parse_counts
+
+from hookmux.matching import split_shell, wildcard_match
 
 TESTS = [
     "pytest",
@@ -92,7 +92,9 @@ def test_the_static_matchers_let_every_test_and_build_through(command: str) -> N
     assert static_match(command)
 
 
-@pytest.mark.parametrize("command", ["ls -la", "git status", "echo hello", "python script.py", "cat README.md"])
+@pytest.mark.parametrize(
+    "command", ["ls -la", "git status", "echo hello", "python script.py", "cat README.md"]
+)
 def test_ordinary_commands_never_reach_the_plugin(command: str) -> None:
     assert not static_match(command)
 

@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ghap_helpers import START, closed_port, ghap_json
-from hookmux.testing import HookmuxCLI, hookmux_executable, make_event, run_event
-
 import hookmux_ghap as plugin
+from ghap_helpers import START, closed_port, ghap_json
 from hookmux_ghap.journal import Journal
 
+from hookmux.testing import HookmuxCLI, hookmux_executable, make_event, run_event
 
-def parallel(hookmux_cli: HookmuxCLI, payloads: list[dict[str, Any]]) -> list[subprocess.CompletedProcess[bytes]]:
+
+def parallel(
+    hookmux_cli: HookmuxCLI, payloads: list[dict[str, Any]]
+) -> list[subprocess.CompletedProcess[bytes]]:
     """Start every ``hookmux run`` at once, as Claude Code does for parallel tool calls."""
     env = hookmux_cli.env(HOOKMUX_PLUGINS="ghap")
     procs = [

@@ -106,6 +106,11 @@ def refusals(as_json: bool) -> Iterator[None]:
         fail(as_json, "journal_error", f"{type(exc).__name__}: {exc}")
 
 
+def claude_session() -> str | None:
+    """Claude Code's session id, which it gives the commands its Bash tool runs."""
+    return os.environ.get("CLAUDE_CODE_SESSION_ID") or None
+
+
 def clean(text: str | None) -> str | None:
     """Secrets never reach the journal."""
     if text is None:
@@ -226,6 +231,7 @@ def start(
             clean(hypothesis) or "",
             clean(action) or "",
             clean(prediction) or "",
+            session_hint=claude_session(),
         )
     emit(as_json, {"ok": True, "id": entry["id"]}, f"Started {entry['id']} (session {entry['session_id']}).")
 
@@ -332,7 +338,7 @@ def abandon(obj: Context, reason: str, as_json: bool) -> None:
 def adopt(obj: Context, as_json: bool) -> None:
     """Adopt an orphaned entry into the current session and continue it."""
     with refusals(as_json):
-        entry = obj.journal.adopt()
+        entry = obj.journal.adopt(claude_session())
         if entry is None:
             raise model.NotFoundError("No orphaned GHAP entry to adopt")
     emit(

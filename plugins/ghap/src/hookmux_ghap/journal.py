@@ -320,18 +320,27 @@ class Journal:
             self._write(TOOL_COUNT, "0")
         return orphan
 
-    def _session_or_new(self) -> str:
-        """The current session id; a GHAP started outside a session starts one."""
+    def _session_or_new(self, hint: str | None = None) -> str:
+        """The current session id. Without one (no SessionStart seen yet), a session
+        starts: ``hint`` (Claude Code's session id, when known), else a new
+        ``session_...`` id as the collector makes."""
         session = self.session_id()
         if session is None:
-            session = new_session_id()
+            session = hint or new_session_id()
             self._write(SESSION, session)
         return session
 
     # -- the GHAP lifecycle -------------------------------------------------------
 
     def create(
-        self, domain: str, strategy: str, goal: str, hypothesis: str, action: str, prediction: str
+        self,
+        domain: str,
+        strategy: str,
+        goal: str,
+        hypothesis: str,
+        action: str,
+        prediction: str,
+        session_hint: str | None = None,
     ) -> dict[str, Any]:
         with self.lock():
             current = self.current()
@@ -339,7 +348,9 @@ class Journal:
                 raise ActiveGHAPError(
                     f"Active GHAP exists (id: {current['id']}). Resolve it first with resolve or abandon it."
                 )
-            entry = new_entry(self._session_or_new(), domain, strategy, goal, hypothesis, action, prediction)
+            entry = new_entry(
+                self._session_or_new(session_hint), domain, strategy, goal, hypothesis, action, prediction
+            )
             self._save_current(entry)
             self._write(TOOL_COUNT, "0")
         return entry
@@ -411,13 +422,13 @@ class Journal:
             self._remove(LAST_OUTCOME)
         return entry, where
 
-    def adopt(self) -> dict[str, Any] | None:
+    def adopt(self, session_hint: str | None = None) -> dict[str, Any] | None:
         """``adopt_orphan``: the orphan joins the current session; None without one."""
         with self.lock():
             current = self.current()
             if current is None or not self.is_orphan(current):
                 return None
-            current["session_id"] = self._session_or_new()
+            current["session_id"] = self._session_or_new(session_hint)
             self._save_current(current)
             self._write(TOOL_COUNT, "0")
         return current
