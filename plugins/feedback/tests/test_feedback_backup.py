@@ -47,9 +47,44 @@ def test_backup_copies_logs_memories_database_and_the_redacted_transcript(
     assert len(lines) == len(transcript.read_text(encoding="utf-8").splitlines())
     assert SECRET not in copy.read_text(encoding="utf-8") and "use [REDACTED]" in lines[-1]
     assert json.loads(lines[0])["sessionId"] == transcript.stem  # every line still JSON
+    original = transcript.read_text(encoding="utf-8").splitlines()
+    same = [a for a, b in zip(lines, original, strict=True) if a == b]
+    assert len(same) >= len(original) - 5  # lines with nothing to mask are kept byte for byte
     [log] = (dest / ".backup_log").read_text().splitlines()
     assert log.endswith(f" | Synced session logs to {dest}")
     assert backup(paths, str(transcript)).copied == 0  # --update: nothing changed, nothing copied
+
+
+def test_the_redacted_transcript_copy_grows_with_the_session(paths: Paths, transcript: Path) -> None:
+    first = backup(paths, str(transcript))
+    assert first.transcript is not None
+    copy = Path(first.transcript)
+    before = copy.read_text(encoding="utf-8")
+    added = json.dumps({"type": "user", "message": {"role": "user", "content": f"later {SECRET}"}})
+    with transcript.open("a", encoding="utf-8") as fh:
+        fh.write(added + "\n" + '{"type": "assistant", "mess')  # Claude Code is still writing this line
+    os.utime(transcript, (time.time() + 5, time.time() + 5))
+    backup(paths, str(transcript))
+    after = copy.read_text(encoding="utf-8")
+    assert after.startswith(before)  # appended, not rewritten
+    assert [json.loads(x) for x in after[len(before) :].splitlines()] == [
+        json.loads(added.replace(SECRET, "[REDACTED]"))
+    ]  # the cut line waits
+    with transcript.open("a", encoding="utf-8") as fh:
+        fh.write('age": {"content": []}}\n')
+    os.utime(transcript, (time.time() + 10, time.time() + 10))
+    backup(paths, str(transcript))
+    assert (
+        copy.read_text(encoding="utf-8").splitlines()[-1]
+        == '{"type": "assistant", "message": {"content": []}}'
+    )
+    # a transcript replaced by another file (new inode) is copied again in full
+    replacement = transcript.with_name("new.tmp")
+    replacement.write_text('{"type": "user", "message": {"content": "fresh"}}\n', encoding="utf-8")
+    os.replace(replacement, transcript)
+    os.utime(transcript, (time.time() + 20, time.time() + 20))
+    backup(paths, str(transcript))
+    assert copy.read_text(encoding="utf-8") == '{"type": "user", "message": {"content": "fresh"}}\n'
 
 
 def test_an_unredacted_backup_is_a_byte_copy(paths: Paths, transcript: Path) -> None:

@@ -92,27 +92,68 @@ def backup_database(paths: Paths, target: str) -> bool:
 
 
 def _redact_line(line: str) -> str:
+    """The line with secrets masked; unchanged (byte for byte) when it holds none."""
     try:
         value = json.loads(line)
     except ValueError:
         return redact_text(line)
-    return json.dumps(redact(value), ensure_ascii=False)
+    masked = redact(value)
+    return line if masked == value else json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+
+
+def _mark_file(target: str) -> str:
+    return os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.offset")
+
+
+def _copied_offset(target: str, inode: int, size: int) -> int:
+    """Where the last redacted copy of the same transcript stopped (0: copy it all)."""
+    try:
+        with open(_mark_file(target), encoding="utf-8") as fh:
+            mark = json.load(fh)
+        offset = int(mark["offset"])
+        same = int(mark["inode"]) == inode and 0 <= offset <= size and os.path.exists(target)
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    return offset if same else 0
 
 
 def backup_transcript(transcript: str, target: str, redacted: bool) -> bool:
-    """Copy the transcript if it changed, each JSON line redacted (unless told not to)."""
+    """Copy the transcript if it changed, each JSON line redacted (unless told not to).
+
+    Redacted copies are incremental: only the complete lines added since the last
+    copy are read and redacted, then appended (the copy is replaced atomically).
+    """
     if not _newer(transcript, target):
         return False
     ensure_dir(os.path.dirname(target))
-    if redacted:
-        with open(transcript, encoding="utf-8", errors="replace") as fh:
-            text = "".join(_redact_line(line.rstrip("\n")) + "\n" for line in fh if line.strip())
-        atomic_write(target, text.encode("utf-8"))
-    else:
-        tmp = f"{target}.{os.getpid()}.tmp"
+    st = os.stat(transcript)
+    tmp = f"{target}.{os.getpid()}.tmp"
+    if not redacted:
         shutil.copy2(transcript, tmp)
         os.replace(tmp, target)
-    os.utime(target, (time.time(), os.stat(transcript).st_mtime))
+        return True
+    start = _copied_offset(target, st.st_ino, st.st_size)
+    with open(transcript, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(max(st.st_size - start, 0))
+    end = data.rfind(b"\n") + 1  # complete lines only: Claude Code may be writing the last one
+    lines = data[:end].decode("utf-8", "replace").split("\n")
+    text = "".join(_redact_line(line) + "\n" for line in lines if line.strip()).encode("utf-8")
+    try:
+        if start:
+            shutil.copyfile(target, tmp)
+            with open(tmp, "ab") as out:
+                out.write(text)
+        else:
+            with open(tmp, "wb") as out:
+                out.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    atomic_write(_mark_file(target), json.dumps({"inode": st.st_ino, "offset": start + end}).encode())
+    os.utime(target, (time.time(), st.st_mtime))
     return True
 
 

@@ -22,7 +22,6 @@ AI-summary part of each memory is shortened, then the oldest memories go.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -159,6 +158,3 @@ def summary_text(memory: Memory, config: Config) -> str:
 def summary(paths: Paths, config: Config, now: dt.datetime | None = None) -> str:
     return summary_text(gather(paths, config, now), config)
 
-
-def cache_dir_exists(paths: Paths) -> bool:
-    return os.path.isdir(paths.cache_dir)
