@@ -157,4 +157,3 @@ def summary_text(memory: Memory, config: Config) -> str:
 
 def summary(paths: Paths, config: Config, now: dt.datetime | None = None) -> str:
     return summary_text(gather(paths, config, now), config)
-
