@@ -331,3 +331,15 @@ def test_the_seeded_ghap_checks_in_too(event: Event, seeded: Path) -> None:
     text = context(run(event("PreToolUse", **bash("ls")))) or ""
     assert "**Current Goal**: Verify all MCP tools work correctly" in text
     assert Journal(str(seeded)).current()["id"] == SEED_GHAP_ID  # type: ignore[index]
+
+
+def test_a_test_run_sent_to_the_background_has_no_outcome_yet(event: Event, journal_dir: Path) -> None:
+    start_ghap(journal_dir)
+    payload = event(
+        "PostToolUse",
+        tool_name="Bash",
+        tool_input={"command": "pytest -q", "run_in_background": True},
+        tool_response={"stdout": "", "stderr": "", "interrupted": False, "backgroundTaskId": "bash_1"},
+    )
+    result = run(payload)
+    assert result.statuses == {"ghap.hookmux_post_tool_use": "silent"} and result.output is None

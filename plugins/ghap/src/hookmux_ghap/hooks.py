@@ -150,10 +150,18 @@ def _outcome_text(
     return texts.outcome(kind.capitalize(), success, current, counts)
 
 
+def backgrounded(event: PostToolUse) -> bool:
+    """A Bash call started in the background has no outcome yet."""
+    response = event.tool_response
+    return bool(event.tool_input.get("run_in_background")) or (
+        isinstance(response, dict) and bool(response.get("backgroundTaskId"))
+    )
+
+
 def post_tool_use(event: PostToolUse, ctx: HookContext) -> PostToolUseAnswer | None:
     from hookmux_ghap.outcome import bash_output, interrupted
 
-    if interrupted(event.tool_response):
+    if interrupted(event.tool_response) or backgrounded(event):
         return None
     text = _outcome_text(event, ctx, True, bash_output(event.tool_response))
     if text is None:
