@@ -173,3 +173,20 @@ def test_the_backup_directory_defaults_inside_the_data_directory(tmp_path: Path)
     assert paths.backup_dir == str(tmp_path / "state" / "backups") and not paths.backup_dir_configured
     elsewhere = resolve_paths(attrs.evolve(Config(), data_dir=str(tmp_path / "d")), str(tmp_path / "state"))
     assert elsewhere.db == str(tmp_path / "d" / "claudarity.db")
+
+
+def test_everything_stored_is_private_to_the_user(paths: Paths, transcript: Path) -> None:
+    some_feedback(paths)
+    Path(paths.debug_log).write_bytes(b"d" * 600_000)
+    rotate_debug_log(paths, 512_000, 10)
+    backup(paths, str(transcript))
+    exposed = []
+    for root, dirs, files in os.walk(paths.data_dir):
+        exposed += [d for d in dirs if os.stat(os.path.join(root, d)).st_mode & 0o077]
+        exposed += [
+            os.path.join(root, f)
+            for f in files
+            if not f.endswith(".lock") and os.stat(os.path.join(root, f)).st_mode & 0o077
+        ]
+    assert exposed == []
+    assert len(list(Path(paths.data_dir).rglob("*"))) > 10

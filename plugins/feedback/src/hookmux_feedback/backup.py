@@ -27,7 +27,8 @@ import attrs
 from hookmux.paths import atomic_write
 from hookmux.redact import redact, redact_text
 from hookmux_feedback.config import Paths
-from hookmux_feedback.storage import append_lines, connect, debug, ensure_dir, locked
+from hookmux_feedback.sessions import ensure_dir
+from hookmux_feedback.storage import append_lines, connect, debug, locked
 from hookmux_feedback.transcript import checked_transcript
 
 _SKIP_SUFFIXES = (".lock", ".tmp", "-wal", "-shm", "-journal")
@@ -77,6 +78,7 @@ def backup_database(paths: Paths, target: str) -> bool:
     if os.path.exists(target) and os.stat(target).st_mtime >= newest:
         return False
     tmp = f"{target}.{os.getpid()}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     source = connect(paths)
     try:
         dest = sqlite3.connect(tmp)
@@ -200,7 +202,12 @@ def rotate_debug_log(paths: Paths, max_bytes: int, keep: int, now: dt.datetime |
         n += 1
         archive = os.path.join(archive_dir, f"{stem}-{n}.log.gz")
     tmp = archive + ".tmp"
-    with open(paths.debug_log, "rb") as src, gzip.open(tmp, "wb") as dst:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with (
+        open(paths.debug_log, "rb") as src,
+        os.fdopen(fd, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb") as dst,
+    ):
         shutil.copyfileobj(src, dst)
     os.replace(tmp, archive)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")

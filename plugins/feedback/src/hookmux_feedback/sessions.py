@@ -13,6 +13,18 @@ import re
 from hookmux.paths import atomic_write
 from hookmux_feedback.config import Paths
 
+
+def ensure_dir(path: str) -> str:
+    """``path`` and its missing parents, each created private (0700)."""
+    if not os.path.isdir(path):
+        ensure_dir(os.path.dirname(os.path.abspath(path)))
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+    return path
+
+
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -30,12 +42,12 @@ def first_seen(paths: Paths, session_id: str) -> bool:
     """
     if not session_id:
         return False
-    os.makedirs(paths.sessions_dir, mode=0o700, exist_ok=True)
+    ensure_dir(paths.sessions_dir)
     try:
         fd = os.open(session_marker(paths, session_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
     os.close(fd)
-    os.makedirs(paths.logs_dir, mode=0o700, exist_ok=True)
+    ensure_dir(paths.logs_dir)
     atomic_write(paths.log("last-session-id"), (session_id + "\n").encode())
     return True

@@ -34,6 +34,7 @@ import attrs
 from hookmux.paths import atomic_write
 from hookmux.redact import redact_text
 from hookmux_feedback.config import Paths
+from hookmux_feedback.sessions import ensure_dir
 
 LOCK_TIMEOUT = 10.0
 BUSY_TIMEOUT_MS = 5000
@@ -140,11 +141,6 @@ def utc_iso(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ensure_dir(path: str) -> str:
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
-
-
 @contextlib.contextmanager
 def locked(paths: Paths, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """The plugin's inter-process lock over everything in ``data_dir``."""
@@ -158,6 +154,8 @@ def locked(paths: Paths, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
 def connect(paths: Paths) -> sqlite3.Connection:
     """A connection to ``claudarity.db`` in WAL mode, the schema created once."""
     ensure_dir(paths.data_dir)
+    if not os.path.exists(paths.db):  # private from the start: SQLite gives -wal/-shm its mode
+        os.close(os.open(paths.db, os.O_WRONLY | os.O_CREAT, 0o600))
     conn = sqlite3.connect(paths.db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -166,8 +164,6 @@ def connect(paths: Paths) -> sqlite3.Connection:
         conn.executescript(SCHEMA)
         with contextlib.suppress(sqlite3.OperationalError):  # an SQLite built without FTS5
             conn.executescript(FTS_SCHEMA)
-        with contextlib.suppress(OSError):
-            os.chmod(paths.db, 0o600)
         _SCHEMA_READY.add(paths.db)
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
