@@ -52,6 +52,28 @@ class Outcome:
     error: str | None = None
     fail_closed: bool = False
     dedupe_hits: int = 0
+    #: what the handler answered, as JSON (redacted, bounded), for ``hookmux explain``
+    answer: str | None = None
+
+
+#: Longest answer or output text kept in a record.
+RECORD_TEXT_LIMIT = 4000
+
+
+def summarize(value: Any) -> str:
+    """JSON of an answer's set fields or of an output object: redacted and bounded."""
+    import json
+
+    from hookmux.redact import redact
+
+    if isinstance(value, Answer):
+        value = {
+            f.name: getattr(value, f.name)
+            for f in attrs.fields(type(value))
+            if getattr(value, f.name) not in (None, False, ())
+        }
+    text = json.dumps(redact(value), ensure_ascii=False, default=str)
+    return text if len(text) <= RECORD_TEXT_LIMIT else text[: RECORD_TEXT_LIMIT - 1] + "…"
 
 
 @attrs.frozen
@@ -192,9 +214,19 @@ def background_job(handler: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[s
 
 
 def exec_record(
-    outcome: Outcome, raw: Mapping[str, Any], corr: str, size: int, *, background: bool = False
+    outcome: Outcome,
+    raw: Mapping[str, Any],
+    corr: str,
+    size: int,
+    *,
+    background: bool = False,
+    event_id: str | None = None,
+    seq: int = 0,
 ) -> dict[str, Any]:
     return {
+        "event_id": event_id,
+        "seq": seq,
+        "answer": outcome.answer,
         "kind": "exec",
         "id": new_id(),
         "ts": time.time(),
@@ -225,6 +257,7 @@ class _Run:
         self.messages: list[str] = []
         self.contributions: list[Contribution] = []
         self.jobs: list[dict[str, Any]] = []
+        self.notes: list[str] = []
         self.hung = False
         self.policy = breaker_policy(settings.core)
 
@@ -235,13 +268,15 @@ class _Run:
         started: float,
         error: str | None = None,
         dedupe_hits: int = 0,
+        answer: Answer | None = None,
     ) -> None:
         plugin, function = handler["plugin"], handler["function"]
         closed = bool(handler.get("fail_closed"))
         error = one_line(error) if error else None
-        self.outcomes.append(
-            Outcome(plugin, function, status, (time.monotonic() - started) * 1000, error, closed, dedupe_hits)
-        )
+        duration = (time.monotonic() - started) * 1000
+        if answer is not None:
+            self.contributions.append(Contribution(plugin, answer))
+        summary = summarize(answer) if answer is not None else None
         if status in FAILED or status in ("skipped", breakers.OPEN, breakers.DISABLED):
             detail = error or f"circuit breaker {status}"
             self.messages.append(f"hookmux: {plugin}.{function} {status}: {detail}")
@@ -251,9 +286,11 @@ class _Run:
                     f"hookmux plugin {plugin} could not decide ({status}: {one_line(detail, 200)}); "
                     "its decisions are fail-closed, so this is refused."
                 )
-                answer = fail_closed_answer(cls, reason)
-                if answer is not None:
-                    self.contributions.append(Contribution(plugin, answer))
+                refusal = fail_closed_answer(cls, reason)
+                if refusal is not None:
+                    self.contributions.append(Contribution(plugin, refusal))
+                    summary = summarize(refusal)
+        self.outcomes.append(Outcome(plugin, function, status, duration, error, closed, dedupe_hits, summary))
 
 
 def dispatch(
@@ -336,10 +373,8 @@ def dispatch(
         status, value, error = run_handler(pm, handler, event, ctx, timeout)
         run.hung = run.hung or status == "timeout"
         run.jobs.extend(ctx.stats.get("jobs", ()))
-        run.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0))
+        run.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0), value)
         breakers.record(home, name, function, status not in FAILED, run.policy)
-        if value is not None:
-            run.contributions.append(Contribution(name, value))
 
     rendered = _answer(run, transport)
     if settings.core.metrics:
@@ -362,6 +397,7 @@ def _answer(run: _Run, transport: str) -> Rendered | None:
     merged = merge_answers(cls, run.contributions)
     answer = merged.answer
     conflicts = [n for n in merged.notes if "not applied" in n]
+    run.notes.extend(merged.notes)
     run.messages.extend(f"hookmux: {n}" for n in merged.notes)
     if conflicts and "system_message" in attrs.fields_dict(cls):
         note = "hookmux: " + "; ".join(conflicts)
@@ -383,10 +419,21 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> 
     if rendered is not None:
         outcome = "blocked" if rendered.exit_code == 2 else "answered"
     tool_name = raw.get("tool_name")
+    output = None
+    if rendered is not None:
+        output = summarize(rendered.payload) if rendered.payload is not None else None
+        if rendered.plain is not None:
+            output = summarize({"stdout": rendered.plain})
+        elif rendered.exit_code == 2:
+            output = summarize({"exit_code": 2, "stderr": rendered.stderr})
+    event_id = new_id()
     records = [
         {
             "kind": "event",
-            "id": new_id(),
+            "id": event_id,
+            "output": output,
+            "exit_code": rendered.exit_code if rendered is not None else 0,
+            "notes": "\n".join(run.notes) or None,
             "ts": time.time(),
             "correlation_id": corr,
             "trace_id": trace_id(),
@@ -402,5 +449,7 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> 
             "payload_encoding": encoding,
         }
     ]
-    records.extend(exec_record(o, raw, corr, size) for o in run.outcomes)
+    records.extend(
+        exec_record(o, raw, corr, size, event_id=event_id, seq=i) for i, o in enumerate(run.outcomes)
+    )
     append_lines(run.home, RECORDS, records)

@@ -26,14 +26,16 @@ SCHEMA = """
 create table if not exists events(
     id text primary key, ts real not null, correlation_id text, trace_id text, session_id text,
     event text not null, tool_name text, tool_use_id text, payload_size integer, duration_ms real,
-    handlers integer, outcome text, payload text, payload_encoding text);
+    handlers integer, outcome text, payload text, payload_encoding text,
+    output text, exit_code integer, notes text);
 create index if not exists events_ts on events(ts);
 create index if not exists events_correlation on events(correlation_id);
 create table if not exists executions(
     id text primary key, ts real not null, correlation_id text, session_id text, event text not null,
     tool_use_id text, plugin text not null, handler text not null, status text not null,
     duration_ms real, error text, payload_size integer, dedupe_hits integer default 0,
-    background integer default 0);
+    background integer default 0, event_id text, seq integer, answer text);
+create index if not exists executions_event on executions(event_id);
 create index if not exists executions_ts on executions(ts);
 create index if not exists executions_handler on executions(plugin, handler);
 create table if not exists dedupe(plugin text, key text, expires real, primary key(plugin, key));
@@ -68,7 +70,19 @@ def connect(home: str) -> sqlite3.Connection:
     if conn.execute("select 1 from sqlite_master where name = 'meta'").fetchone() is None:
         # executescript commits any open transaction first, so the script carries its own.
         conn.executescript(f"begin immediate;{SCHEMA}commit;")
+    elif "answer" not in {row[1] for row in conn.execute("pragma table_info(executions)")}:
+        _migrate(conn)
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a store written by an older hookmux lacks (nothing is rewritten)."""
+    with transaction(conn):
+        for table, column, kind in _ADDED_COLUMNS:
+            present = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+            if column not in present:
+                conn.execute(f"alter table {table} add column {column} {kind}")
+    conn.executescript(f"begin immediate;{SCHEMA}commit;")  # tables and indexes added since
 
 
 @contextmanager
@@ -109,6 +123,9 @@ _EVENT_COLUMNS = (
     "outcome",
     "payload",
     "payload_encoding",
+    "output",
+    "exit_code",
+    "notes",
 )
 _EXEC_COLUMNS = (
     "id",
@@ -125,6 +142,18 @@ _EXEC_COLUMNS = (
     "payload_size",
     "dedupe_hits",
     "background",
+    "event_id",
+    "seq",
+    "answer",
+)
+#: Columns added after the first release of the schema: (table, column, type).
+_ADDED_COLUMNS = (
+    ("events", "output", "text"),
+    ("events", "exit_code", "integer"),
+    ("events", "notes", "text"),
+    ("executions", "event_id", "text"),
+    ("executions", "seq", "integer"),
+    ("executions", "answer", "text"),
 )
 
 

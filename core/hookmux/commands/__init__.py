@@ -7,4 +7,13 @@ They are imported only by the command line, never by ``hookmux run``.
 from __future__ import annotations
 
 #: Modules under hookmux.commands, registered in this order.
-BUILTIN: tuple[str, ...] = ("observe", "newplugin", "install", "doctor", "configcmd", "replay", "demo")
+BUILTIN: tuple[str, ...] = (
+    "observe",
+    "explain",
+    "newplugin",
+    "install",
+    "doctor",
+    "configcmd",
+    "replay",
+    "demo",
+)
