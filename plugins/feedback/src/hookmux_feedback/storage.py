@@ -36,7 +36,7 @@ from hookmux.redact import redact_text
 from hookmux_feedback.config import Paths
 from hookmux_feedback.sessions import ensure_dir
 
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = 5.0  # under the 10 s handler timeout: a busy lock costs one hit, never the hook
 BUSY_TIMEOUT_MS = 5000
 
 SCHEMA = """
