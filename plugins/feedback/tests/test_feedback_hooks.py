@@ -77,6 +77,27 @@ def test_one_prompt_can_be_both_a_win_and_a_loss(event: Event, paths: Paths) -> 
     assert [x["matched"] for x in logged(paths, "loss")] == ["wrong"]
 
 
+def test_a_template_project_records_the_outcome_of_its_template(
+    event: Event, paths: Paths, project: Path, tmp_path: Path
+) -> None:
+    (project / ".claude").mkdir()
+    (project / ".claude" / "template-metadata.json").write_text('{"template_id": "fastapi-v2"}')
+    route(event("SessionStart", source="startup"))
+    route(event("UserPromptSubmit", prompt="great job"))
+    outcomes = Path(paths.template_outcomes).read_text().splitlines()
+    assert [json.loads(x) for x in outcomes] == [
+        {"timestamp": logged(paths, "win")[0]["ts"], "project": project.name, "template_id": "fastapi-v2",
+         "outcome": "win"}
+    ]  # fmt: skip
+    # metadata reached through a symlink out of the project is not read
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"template_id": "stolen"}')
+    (project / ".claude" / "template-metadata.json").unlink()
+    (project / ".claude" / "template-metadata.json").symlink_to(outside)
+    route(event("UserPromptSubmit", prompt="awful"))
+    assert len(Path(paths.template_outcomes).read_text().splitlines()) == 1
+
+
 def test_a_new_session_first_seen_on_a_prompt_gets_the_summary_once(event: Event) -> None:
     first = context(route(event("UserPromptSubmit", prompt="refactor the parser")))
     assert first is not None and "📊 MEMORY (Last 7 Days)" in first
@@ -117,6 +138,19 @@ def test_a_user_patterns_file_is_used(event: Event, paths: Paths, tmp_path: Path
     route(event("UserPromptSubmit", prompt="ship it!"))
     route(event("UserPromptSubmit", prompt="awesome"))  # the praise words were replaced by []
     assert [x["matched"] for x in logged(paths, "win")] == ["ship it"]
+
+
+def test_a_broken_patterns_file_is_reported_and_the_shipped_lists_used(
+    event: Event, paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    patterns = tmp_path / "config" / "hookmux" / "feedback-patterns.json"
+    patterns.parent.mkdir(parents=True)
+    patterns.write_text('{"praise": {"words": "great"}}')
+    route(event("SessionStart", source="startup"))
+    route(event("UserPromptSubmit", prompt="great"))
+    assert [x["matched"] for x in logged(paths, "win")] == ["great"]
+    assert "ignoring the patterns file" in capsys.readouterr().err
+    assert "ERROR - patterns file ignored" in Path(paths.debug_log).read_text()
 
 
 def test_relevant_learned_preferences_reach_the_prompt(event: Event, paths: Paths) -> None:
