@@ -1,0 +1,92 @@
+"""PreToolUse: refuse a Write/Edit/MultiEdit that would leave metadata.json invalid."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hookmux_specstatus.files import atomic_write_text, read_text
+from hookmux_specstatus.project import locate
+from hookmux_specstatus.update import disabled
+
+from hookmux_metadata.schema import REQUIRED, apply_tool, parse, problems, status_of, transition_problem
+
+if TYPE_CHECKING:
+    from hookmux.context import HookContext
+    from hookmux_metadata.config import Config
+
+METADATA = ("metadata.json",)
+#: Statuses seen before a call, for the PostToolUse of the same call (when Claude Code
+#: sends no ``originalFile``); files older than this are left-overs of refused calls.
+STASH_TTL = 3600.0
+
+
+def reason_for(
+    tool_input: Mapping[str, Any], raw: Mapping[str, Any], ctx: HookContext, config: Config
+) -> str | None:
+    """Why the call must be refused, or None to let it through silently."""
+    if disabled():
+        return None
+    target = locate(raw, METADATA)
+    if target is None:
+        return None
+    current = read_text(target.path)
+    old_status = status_of(current)
+    _stash(ctx, old_status)
+    tool = str(raw.get("tool_name"))
+    after = apply_tool(tool, tool_input, current)
+    if after is None:
+        return None  # the edit does not apply; the tool says so itself
+    metadata, error = parse(after)
+    found = [f"metadata.json is invalid JSON: {error}"] if error else problems(metadata)
+    if not error and config.check_transitions and isinstance(metadata, dict):
+        transition = transition_problem(old_status, metadata.get("status"))
+        if transition:
+            found.append(transition)
+    if not found:
+        return None
+    listed = "\n".join(f"- {p}" for p in found)
+    return (
+        f"SpecWeave: this {tool} would leave {target.relative} invalid, so it was not applied "
+        f"(the file is unchanged):\n{listed}\n"
+        f"metadata.json needs {', '.join(REQUIRED)} (created and lastActivity as ISO 8601 timestamps). "
+        "Fix the values above and try again; to reach a status that is not allowed directly, "
+        "go through an allowed one first."
+    )
+
+
+def stash_path(ctx: HookContext) -> str:
+    return os.path.join(ctx.state_dir, f"before-{ctx.correlation_id}.json")
+
+
+def _stash(ctx: HookContext, status: str | None) -> None:
+    if not ctx.correlation_id:
+        return
+    directory = ctx.state_dir
+    now = time.time()
+    try:
+        for name in os.listdir(directory):
+            path = os.path.join(directory, name)
+            if name.startswith("before-") and now - os.stat(path).st_mtime > STASH_TTL:
+                os.unlink(path)
+    except OSError:
+        pass
+    atomic_write_text(stash_path(ctx), json.dumps({"status": status}))
+
+
+def stashed_status(ctx: HookContext) -> tuple[bool, str | None]:
+    """(found, status) recorded by this call's PreToolUse; the stash is consumed."""
+    path = stash_path(ctx)
+    text = read_text(path)
+    if text is None:
+        return False, None
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    value, _ = parse(text)
+    status = value.get("status") if isinstance(value, dict) else None
+    return True, status if isinstance(status, str) else None
