@@ -4,6 +4,8 @@ coalesce, the cache ends up right, and three failures open the circuit breaker."
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +14,11 @@ import pytest
 from conftest import RunHook
 from hookmux_specstatus import logs
 from hookmux_specstatus.update import cache_lock
-from specstatus_support import INCREMENT, cache_file, edit_event, tasks_file
+from specstatus_support import INCREMENT, PLUGINS, cache_file, edit_event, tasks_file
 
 from hookmux import worker
 from hookmux.context import HookContext
-from hookmux.testing import HookmuxCLI
+from hookmux.testing import HookmuxCLI, hookmux_executable
 
 TASKS = f".specweave/increments/{INCREMENT}/tasks.md"
 
@@ -100,3 +102,25 @@ def test_three_failures_open_the_circuit_breaker(
     assert statuses == ["error", "error", "error", "open"]
     state.unlink()
     assert worker.run_job(home, job).status == "open"  # until the cooldown ends
+
+
+def test_the_hook_process_leaves_the_plugin_to_the_worker(hookmux_cli: HookmuxCLI, project: Path) -> None:
+    """The PostToolUse hook only queues the job: neither this plugin nor its parsers load there."""
+    event = edit_event(project, str(project / TASKS))
+    env = hookmux_cli.env(HOOKMUX_PLUGINS=PLUGINS)
+    subprocess.run([hookmux_executable(), "run"], input=json.dumps(event).encode(), env=env, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", hookmux_executable(), "run"],
+        input=json.dumps(event).encode(),
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "hookmux.dispatch" in modules  # the event was routed
+    assert not {m for m in modules if m.startswith("hookmux_specstatus")}, sorted(modules)
+    assert wait_for(lambda: completed(project) == 0)  # and the worker did the work
