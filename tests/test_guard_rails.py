@@ -410,3 +410,17 @@ def test_hanging_and_raising_handlers_are_recorded(hookmux_cli: HookmuxCLI, tmp_
     assert rows["hang_before_tool"]["status"] == "timeout"
     assert 450 <= rows["hang_before_tool"]["duration_ms"] < 3000  # its declared timeout is 0.5 s
     assert rows["hookmux_pre_tool_use"]["error"] == "raised RuntimeError: faulty handler exploded"
+
+
+def test_run_event_can_run_background_jobs_in_process(tmp_path: Path) -> None:
+    from hookmux_testplugins import guards
+
+    from hookmux.testing import run_event
+
+    log = tmp_path / "log"
+    event = bash(f"hmtest-later {log}", tmp_path, "PostToolUse", tool_use_id="toolu_inline")
+    queued = run_event(event, plugins={"guards": guards})
+    assert queued.statuses == {"guards.hookmux_post_tool_use": "queued"} and not log.exists()
+    ran = run_event(event, plugins={"guards": guards}, run_background=True)
+    assert [o.status for o in ran.background] == ["silent"]
+    assert log.read_text().split()[:3] == ["background", "toolu_inline", "True"]

@@ -30,12 +30,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), MASK),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]{12,}=*"), r"\1 " + MASK),
+    # NAME=value / NAME: value (env, YAML, headers); a space alone is prose ("token counting").
     (
         re.compile(
             r"(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)[A-Z0-9_]*)"
-            r"(\s*[=:]\s*|\s+)(['\"]?)[^\s'\"&;|]{3,}\3"
+            r"(\s*[=:]\s*)(['\"]?)[^\s'\"&;|]{3,}\3"
         ),
         r"\1\2\3" + MASK + r"\3",
+    ),
+    # command-line flags: --password value, --api-key value
+    (
+        re.compile(
+            r"(?i)(--?(?:password|passwd|secret|token|api[-_]?key|access[-_]?key)[ =])(['\"]?)[^\s'\"]{3,}\2"
+        ),
+        r"\1\2" + MASK + r"\2",
     ),
     (re.compile(r"(?i)(://[^/\s:@]+:)[^/\s@]+@"), r"\1" + MASK + "@"),
 )

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import pytest
 
-from hookmux.dispatch import Result
+from hookmux.dispatch import Outcome, Result
 
 _REQUIRED: dict[str, dict[str, Any]] = {
     "PreToolUse": {"tool_name": "Bash", "tool_input": {"command": "true"}, "tool_use_id": "toolu_test"},
@@ -89,6 +89,8 @@ class EventRun:
     result: Result
     #: the manifest's plugin records (name -> dist, hooks, error, problems)
     plugins: Mapping[str, Any] = attrs.field(factory=dict)
+    #: outcomes of the background jobs run with ``run_background=True``
+    background: tuple[Outcome, ...] = ()
 
     @property
     def output(self) -> dict[str, Any] | None:
@@ -118,11 +120,15 @@ def run_event(
     *,
     home: str | os.PathLike[str] | None = None,
     deadline: float | None = None,
+    run_background: bool = False,
 ) -> EventRun:
     """Route ``payload`` in-process, as ``hookmux run`` would.
 
     :param plugins: name -> plugin object (usually the module) to use instead
         of the installed plugins.
+    :param run_background: run the background jobs the event queued (background
+        handlers, debounce trailing runs) right away, in this process, the way
+        a worker would; their outcomes are in :attr:`EventRun.background`.
     """
     from hookmux.discovery import build_manifest
     from hookmux.dispatch import dispatch
@@ -142,7 +148,12 @@ def run_event(
     if not handlers:
         return EventRun(Result(None), manifest["plugins"])
     result = dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline)
-    return EventRun(result, manifest["plugins"])
+    background: list[Outcome] = []
+    if run_background:
+        from hookmux.worker import run_job
+
+        background = [run_job(state, job, manifest, resolver) for job in result.jobs]
+    return EventRun(result, manifest["plugins"], tuple(background))
 
 
 def hookmux_executable() -> str:

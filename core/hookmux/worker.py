@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hookmux import background, breakers, store
@@ -39,12 +40,22 @@ MAX_LIFETIME = 900.0
 DEFAULT_JOB_TIMEOUT = 60.0
 
 
-def run_job(home: str, job: Any) -> Outcome:
-    """Run one queued job and record it."""
+def run_job(
+    home: str,
+    job: Any,
+    manifest: Mapping[str, Any] | None = None,
+    resolver: Callable[[str], Any] | None = None,
+) -> Outcome:
+    """Run one queued job (a store row or a job dict) and record it.
+
+    ``manifest`` and ``resolver`` default to the installed plugins; tests pass
+    their own (see :func:`hookmux.testing.run_event`).
+    """
     started = time.monotonic()
-    raw = json.loads(job["payload"])
+    payload = job["payload"]
+    raw = json.loads(payload) if isinstance(payload, str) else payload
     plugin, function = job["plugin"], job["handler"]
-    manifest = load_manifest(home)
+    manifest = manifest or load_manifest(home)
     handler = next(
         (
             h
@@ -66,7 +77,7 @@ def run_job(home: str, job: Any) -> Outcome:
             dedupe_hits=dedupe_hits,
         )
         if settings.core.metrics:
-            size = len(job["payload"])
+            size = len(payload) if isinstance(payload, str) else len(json.dumps(payload))
             append_lines(
                 home, RECORDS, [exec_record(outcome, raw, correlation_id(raw), size, background=True)]
             )
@@ -85,9 +96,8 @@ def run_job(home: str, job: Any) -> Outcome:
     except StructureError as exc:
         return finish("invalid", f"invalid event: {exc}")
     pm = make_plugin_manager()
-    prepared = prepare_plugin(
-        pm, plugin, lambda name: load_target(manifest["plugins"][name]["target"]), settings
-    )
+    resolve = resolver or (lambda name: load_target(manifest["plugins"][name]["target"]))
+    prepared = prepare_plugin(pm, plugin, resolve, settings)
     if isinstance(prepared, str):
         return finish("skipped", prepared)
     timeout = handler["timeout"] or max(settings.core.handler_timeout, DEFAULT_JOB_TIMEOUT)
@@ -103,7 +113,7 @@ def run_job(home: str, job: Any) -> Outcome:
         background=True,
         dedupe_ttl=settings.core.dedupe_ttl,
         raw=raw,
-        trailing_key=job["trailing_key"],
+        trailing_key=job.get("trailing_key") if isinstance(job, dict) else job["trailing_key"],
     )
     status, _, error = run_handler(pm, {**handler, "background": True}, event, ctx, timeout)
     breakers.record(home, plugin, function, status not in FAILED, policy)

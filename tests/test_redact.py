@@ -1,0 +1,50 @@
+"""Secrets are redacted before anything is stored; ordinary prose is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from hookmux.redact import MASK, redact, redact_text
+
+SECRETS = [
+    ("export OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuv", "sk-proj-"),
+    ("curl -H 'Authorization: Bearer abcdefghijklmnop1234' x", "abcdefghijklmnop1234"),
+    ("mysql --password=s3cr3tpw db", "s3cr3tpw"),
+    ("tool --api-key hunter2hunter2 run", "hunter2hunter2"),
+    ("GITHUB_TOKEN: ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abc"),
+    ("password: correct-horse-battery", "correct-horse"),
+    ("git clone https://user:pa55word@example.com/r.git", "pa55word"),
+    ("aws AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLMNOP"),
+    ("key sk-ant-api03-" + "x" * 40, "sk-ant-api03"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "MIIEow"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SECRETS)
+def test_secrets_are_masked(text: str, secret: str) -> None:
+    out = redact_text(text)
+    assert secret not in out and MASK in out
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "token counting matters for long prompts",
+        "the password reset flow sends an email",
+        "rotate the secret weekly and keep the API key out of git",
+        "we parse each token in turn",
+    ],
+)
+def test_prose_about_secrets_is_kept(prose: str) -> None:
+    assert redact_text(prose) == prose
+
+
+def test_values_under_secret_keys_are_masked_but_ids_are_kept() -> None:
+    data = {
+        "session_id": "abc",
+        "tool_use_id": "t1",
+        "env": {"DB_PASSWORD": "x", "api_key": "k"},
+        "n": [{"token": 5}],
+    }
+    assert redact(data) == {"session_id": "abc", "tool_use_id": "t1", "env": {"DB_PASSWORD": MASK, "api_key": MASK},
+                            "n": [{"token": MASK}]}  # fmt: skip
