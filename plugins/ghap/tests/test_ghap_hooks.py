@@ -343,3 +343,23 @@ def test_a_test_run_sent_to_the_background_has_no_outcome_yet(event: Event, jour
     )
     result = run(payload)
     assert result.statuses == {"ghap.hookmux_post_tool_use": "silent"} and result.output is None
+
+
+def test_the_instructions_name_the_hookmux_the_model_can_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookmux_ghap.hooks import hookmux_command
+
+    from hookmux.testing import hookmux_executable
+
+    ours = hookmux_executable()
+    other = tmp_path / "bin"
+    other.mkdir()
+    (other / "hookmux").write_text("#!/bin/sh\n")
+    (other / "hookmux").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{other}:{Path(ours).parent}")
+    assert hookmux_command() == ours  # another hookmux comes first: the absolute path
+    monkeypatch.setenv("PATH", f"{Path(ours).parent}:{other}")
+    assert hookmux_command() == "hookmux"
+    monkeypatch.setenv("PATH", str(other.parent))
+    assert hookmux_command() == ours

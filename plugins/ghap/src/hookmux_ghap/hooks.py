@@ -48,15 +48,18 @@ def journal_for(settings: Settings) -> Journal:
 
 
 def hookmux_command() -> str:
-    """How the model can run ``hookmux`` from Bash: the console script of this
-    environment, by name when its directory is on PATH, else by absolute path."""
+    """How the model can run ``hookmux`` from Bash: ``hookmux`` when the first one on
+    PATH is this environment's console script, else its absolute path."""
     directory = os.path.dirname(sys.executable)
     executable = os.path.join(directory, "hookmux")
     if not os.path.exists(executable):
         return "hookmux"
-    path = [os.path.normpath(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
-    if os.path.normpath(directory) in path:
-        return "hookmux"
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(entry, "hookmux")
+        if entry and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            if os.path.realpath(candidate) == os.path.realpath(executable):
+                return "hookmux"
+            break
     import shlex
 
     return shlex.quote(executable)
