@@ -133,4 +133,4 @@ def test_the_plugins_own_work_per_tool_call_is_a_few_milliseconds(project: Path,
         result = run_event(pre_tool_use(project, i), plugins={"ghap": plugin})
         assert result.statuses == {"ghap.hookmux_pre_tool_use": "ok" if i % 10 == 9 else "silent"}
         durations.append(result.result.outcomes[0].duration_ms)
-    assert statistics.median(durations[1:]) < 15.0, durations
+    assert statistics.median(durations[1:]) < 25.0, durations
