@@ -132,7 +132,7 @@ def test_debounce_throttles_and_always_schedules_a_trailing_run(project: Path) -
     tick(project, 2)
     assert on_edit(raw, second, config) == "debounced"
     [job] = second.stats["jobs"]  # hookmux queues this trailing run after the answer
-    assert job["trailing_key"].startswith("edits:") and job["not_before"] > time.time() + 0.3
+    assert job["trailing_key"].startswith("edits:") and job["not_before"] > time.time()
     assert json.loads(cache_file(project).read_text())["current"]["completed"] == 0  # not yet
 
     time.sleep(0.55)  # SpecWeave's check: the last update is old enough now
@@ -177,12 +177,11 @@ def test_the_recursion_guard_defers_and_a_stale_guard_is_ignored(project: Path) 
     ctx = context(raw)
     assert on_edit(raw, ctx, Config()) == "guarded"
     assert not cache_file(project).exists()
-    assert [j["trailing_key"] for j in ctx.stats["jobs"]] == [
-        ctx.stats["jobs"][0]["trailing_key"]
-    ]  # deferred
+    [deferred] = ctx.stats["jobs"]  # the edit waits for a trailing run instead of being lost
+    assert deferred["trailing_key"].startswith("edits:")
     old = time.time() - 3600
     os.utime(guard, (old, old))
-    assert on_edit(raw, context(raw, trailing=ctx.stats["jobs"][0]["trailing_key"]), Config()) == "updated"
+    assert on_edit(raw, context(raw, trailing=deferred["trailing_key"]), Config()) == "updated"
 
 
 def test_kill_switch_and_skip_ac_sync(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
