@@ -197,3 +197,17 @@ def test_the_renderer_imports_nothing_heavy(hookmux_cli: HookmuxCLI, project: Pa
     heavy = {"click", "pluggy", "attr", "attrs", "cattrs", "filelock", "json", "re", "typing", "sqlite3"}
     assert not {m for m in modules if m.split(".")[0] in heavy}, sorted(modules)
     assert proc.stdout.decode().startswith(f"[{INCREMENT}]")
+
+
+def test_refresh_command_recomputes_now(hookmux_cli: HookmuxCLI, project: Path) -> None:
+    tasks = "### T-001: a\n**Status**: [x] completed\n### T-002: b\n**Status**: [ ] pending\n"
+    tasks_file(project).write_text(tasks)
+    proc = subprocess.run(
+        [hookmux_executable(), "specstatus", "refresh", "--project-dir", str(project / ".specweave")],
+        capture_output=True,
+        env=hookmux_cli.env(HOOKMUX_PLUGINS=PLUGINS),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode() == f"[{INCREMENT}] | ████░░░░ | 1/2 tasks | 7/7 ACs\n"
+    assert json.loads(cache_file(project).read_text())["current"]["total"] == 2

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from hookmux_specstatus.files import atomic_write_text, read_text
 from hookmux_specstatus.project import locate
-from hookmux_specstatus.update import disabled
+from hookmux_specstatus.update import disabled, environ_of
 
 from hookmux_metadata.schema import REQUIRED, apply_tool, parse, problems, status_of, transition_problem
 
@@ -28,9 +28,10 @@ def reason_for(
     tool_input: Mapping[str, Any], raw: Mapping[str, Any], ctx: HookContext, config: Config
 ) -> str | None:
     """Why the call must be refused, or None to let it through silently."""
-    if disabled():
+    environ = environ_of(ctx)
+    if disabled(environ):
         return None
-    target = locate(raw, METADATA)
+    target = locate(raw, METADATA, environ)
     if target is None:
         return None
     current = read_text(target.path)

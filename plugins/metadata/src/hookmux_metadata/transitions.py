@@ -18,7 +18,7 @@ from hookmux_specstatus import logs
 from hookmux_specstatus.cache import write_cache
 from hookmux_specstatus.files import iso_now_ms, keep_last_lines, read_text
 from hookmux_specstatus.project import locate, state_dir
-from hookmux_specstatus.update import cache_lock, disabled, guard_active
+from hookmux_specstatus.update import cache_lock, disabled, environ_of, guard_active
 
 from hookmux.redact import redact_text
 from hookmux_metadata.check import METADATA, stashed_status
@@ -48,9 +48,10 @@ def previous_status(raw: Mapping[str, Any], ctx: HookContext) -> tuple[bool, str
 
 def on_change(raw: Mapping[str, Any], ctx: HookContext, config: Config) -> str:
     """Handle one successful write of metadata.json; returns what happened."""
-    if disabled():
+    environ = environ_of(ctx)
+    if disabled(environ):
         return "disabled"
-    target = locate(raw, METADATA)
+    target = locate(raw, METADATA, environ)
     if target is None:
         return "ignored"
     known, old = previous_status(raw, ctx)

@@ -71,19 +71,29 @@ def cache_lock(ctx: HookContext, root: str, timeout: float = 5.0) -> AbstractCon
     return ctx.lock(f"status-line-{project_key(root)}", timeout=timeout)
 
 
-def refresh(root: str, increment: str | None, *, ac_sync: bool) -> tuple[dict[str, Any], SyncResult | None]:
-    """AC sync of ``increment`` (when asked), then the cache. Hold :func:`cache_lock`."""
+def environ_of(ctx: HookContext) -> Mapping[str, str]:
+    """The environment of the hook Claude Code started (``ctx.environ`` where hookmux has it)."""
+    environ: Mapping[str, str] = getattr(ctx, "environ", os.environ)
+    return environ
+
+
+def refresh(
+    root: str, increment: str | None, *, ac_sync: bool, environ: Mapping[str, str] = os.environ
+) -> tuple[dict[str, Any], SyncResult | None]:
+    """AC sync of ``increment`` (when asked and ``SKIP_AC_SYNC`` is not ``true``), then the
+    cache. Hold :func:`cache_lock`."""
     result = None
-    if ac_sync and increment and os.environ.get("SKIP_AC_SYNC") != "true":
+    if ac_sync and increment and environ.get("SKIP_AC_SYNC") != "true":
         result = sync_ac_status(increment_dir(root, increment))
     return write_cache(root), result
 
 
 def on_edit(raw: Mapping[str, Any], ctx: HookContext, config: Config) -> str:
     """Handle one edit (or a debounce trailing run); returns what happened, for tests and logs."""
-    if disabled():
+    environ = environ_of(ctx)
+    if disabled(environ):
         return "disabled"
-    target = locate(raw, EDITED)
+    target = locate(raw, EDITED, environ)
     if target is None:
         return "ignored"
     root = target.root
@@ -111,7 +121,7 @@ def on_edit(raw: Mapping[str, Any], ctx: HookContext, config: Config) -> str:
         ctx.rate_limit(f"update:{key}", 1, debounce)  # the last update is now
     started = time.monotonic()
     with cache_lock(ctx, root, config.lock_timeout):
-        cache, sync = refresh(root, target.increment, ac_sync=config.ac_sync)
+        cache, sync = refresh(root, target.increment, ac_sync=config.ac_sync, environ=environ)
         current = cache.get("current") or {}
         fields: dict[str, Any] = {
             "file_path": target.relative,
