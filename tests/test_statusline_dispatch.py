@@ -80,10 +80,17 @@ def test_a_failing_renderer_still_prints_a_line_and_exits_0(hookmux_cli: Hookmux
     assert "hookmux_broken.render:main failed: RuntimeError: no cache" in proc.stderr
 
 
-def test_without_a_provider_the_command_line_answers(hookmux_cli: HookmuxCLI, site: Path) -> None:
-    proc = statusline(hookmux_cli, site, HOOKMUX_PLUGINS="")  # whatever else is installed
-    assert proc.returncode == 64  # click's usage error, as for any unknown command
-    assert "statusline" in proc.stderr
+def test_without_a_provider_the_command_line_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hookmux.cli
+    import hookmux.manifest
+    from hookmux.__main__ import main
+
+    called: list[list[str]] = []
+    monkeypatch.setattr(hookmux.manifest, "load_manifest", lambda home: {"plugins": {}})
+    monkeypatch.setattr(hookmux.cli, "main", lambda: called.append(sys.argv[1:]))
+    monkeypatch.setattr(sys, "argv", ["hookmux", "statusline", "--x"])
+    main()  # no renderer in the manifest: click handles `statusline` (a plugin command, or a usage error)
+    assert called == [["statusline", "--x"]]
 
 
 def test_the_renderer_runs_without_click_pluggy_or_attrs(hookmux_cli: HookmuxCLI, site: Path) -> None:
