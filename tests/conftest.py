@@ -27,6 +27,7 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real user's hookmux state or config."""
     monkeypatch.setenv("HOOKMUX_HOME", str(tmp_path / "hookmux-home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOOKMUX_SERVE", "0")  # no warm daemon outliving the test
     for var in ("CLAUDE_PROJECT_DIR", "HOOKMUX_DISABLED"):
         monkeypatch.delenv(var, raising=False)
 

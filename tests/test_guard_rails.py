@@ -339,12 +339,14 @@ def test_full_disk_keeps_answering_and_keeps_what_was_stored(tmpfs: Any, tmp_pat
     cli.run(bash("hmtest-deny", tmp_path, tool_use_id="toolu_kept"))
     assert hookmux(cli, "status", "--json")["store"]["events"] == 1
     filler = home / "filler"
-    with open(filler, "wb") as fh:  # fill the disk
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    for chunk in (65536, 4096, 1):  # fill the disk to the last byte
         try:
             while True:
-                fh.write(b"\0" * 65536)
+                os.write(fd, b"\0" * chunk)
         except OSError:
             pass
+    os.close(fd)
     for i in range(3):
         result = cli.run(bash("hmtest-deny", tmp_path, tool_use_id=f"toolu_full_{i}"))
         assert result.returncode == 0

@@ -119,7 +119,7 @@ def plugins_command(as_json: bool, project_dir: str | None) -> None:
 
 def _load_plugin_commands(group: click.Group) -> None:
     """Let installed plugins add their commands (``hookmux_register_commands``)."""
-    from hookmux.discovery import load_target
+    from hookmux.loader import load_target
     from hookmux.plugins import make_plugin_manager
 
     try:

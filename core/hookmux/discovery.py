@@ -16,6 +16,7 @@ import pluggy
 
 from hookmux import __version__
 from hookmux.events import HOOKSPEC_TO_EVENT, MATCHER_FIELD
+from hookmux.loader import load_target as load_target  # noqa: PLC0414 - re-exported from its old home
 from hookmux.manifest import FORMAT, Manifest, environment_stamp, read_manifest
 from hookmux.markers import DEFAULT_PRIORITY
 from hookmux.matching import compile_matcher
@@ -23,17 +24,6 @@ from hookmux.paths import atomic_write, ensure_private_dir
 from hookmux.plugins import ENTRY_POINT_GROUP, make_plugin_manager
 from hookmux.statusline import STATUSLINE_MAIN_ATTR
 from hookmux.wiring import STATUSLINE_ATTR, routing_digest
-
-
-def load_target(target: str) -> Any:
-    """Import ``module`` or ``module:attr.path`` (an entry point value)."""
-    module_name, _, attr_path = target.partition(":")
-    # __import__ (not importlib.import_module) keeps plugin imports visible to -X importtime.
-    __import__(module_name.strip())
-    obj: Any = sys.modules[module_name.strip()]
-    for attr in filter(None, attr_path.strip().split(".")):
-        obj = getattr(obj, attr)
-    return obj
 
 
 def _source_file(obj: Any) -> str | None:

@@ -22,9 +22,9 @@ from hookmux.answers import OBSERVE_ONLY, Answer, answer_class
 from hookmux.config import CoreConfig, Settings, load_settings
 from hookmux.context import HookContext
 from hookmux.converter import StructureError, structure_event
-from hookmux.discovery import load_target
 from hookmux.eventmodels import HookEvent
 from hookmux.events import CLAUDE_TIMEOUT, DEFAULT_CLAUDE_TIMEOUT
+from hookmux.loader import load_target
 from hookmux.merge import Contribution, merge_answers
 from hookmux.paths import project_dir
 from hookmux.plugins import make_plugin_manager

@@ -158,7 +158,7 @@ def plugin_status(
     """
     import json
 
-    from hookmux.discovery import load_target
+    from hookmux.loader import load_target
     from hookmux.manifest import load_manifest
     from hookmux.plugins import make_plugin_manager
 

@@ -182,7 +182,9 @@ class HookmuxCLI:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE_"))}
-        env.update(HOOKMUX_HOME=str(self.home), XDG_CONFIG_HOME=str(self.config_home))
+        # No warm daemon unless a test asks for one (HOOKMUX_SERVE=1): each test has its
+        # own home, and a daemon autostarted per home would outlive the test.
+        env.update(HOOKMUX_HOME=str(self.home), XDG_CONFIG_HOME=str(self.config_home), HOOKMUX_SERVE="0")
         env.update(extra)
         return env
 

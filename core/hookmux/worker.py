@@ -19,7 +19,6 @@ from hookmux import background, breakers, store
 from hookmux.config import load_settings
 from hookmux.context import HookContext
 from hookmux.converter import StructureError, structure_event
-from hookmux.discovery import load_target
 from hookmux.dispatch import (
     FAILED,
     Outcome,
@@ -29,6 +28,7 @@ from hookmux.dispatch import (
     prepare_plugin,
     run_handler,
 )
+from hookmux.loader import load_target
 from hookmux.manifest import load_manifest
 from hookmux.paths import hookmux_home, project_dir
 from hookmux.plugins import make_plugin_manager
