@@ -147,7 +147,7 @@ def make_project(tmp_path: Path) -> Iterator[Any]:
         return project
 
     yield make
-    for project in made:  # the detached hookmux workers this test started: let them finish, then end them
+    for project in made:  # the detached processes this test's hooks started: let them finish, then end them
         end_processes(project.run_id)
 
 
@@ -162,7 +162,9 @@ def pids_with(value: str) -> list[int]:
     return found
 
 
-def end_processes(run_id: str, grace: float = 10.0) -> None:
+def end_processes(run_id: str, grace: float = 3.0) -> None:
+    """End what this test's hooks left running (background workers, a warm hookmux daemon),
+    found by the marker only this test's processes carry."""
     deadline = time.monotonic() + grace
     while pids_with(run_id) and time.monotonic() < deadline:
         time.sleep(0.2)
