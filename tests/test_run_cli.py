@@ -27,6 +27,8 @@ BAD_INPUTS = {
     "no event name": b'{"session_id": "s"}',
     "unknown event": b'{"hook_event_name": "BrandNewEvent", "session_id": "s", "cwd": "/"}',
     "NaN": b'{"hook_event_name": "Stop", "x": NaN}',
+    "unquoted key": b"{oops",
+    "trailing comma": b'{"hook_event_name": "Stop",}',
 }
 
 
@@ -39,6 +41,7 @@ def test_bad_input_is_one_stderr_line_empty_stdout_exit_0(hookmux_cli: HookmuxCL
     assert result.stdout == b""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hookmux: "), result.stderr
+    assert "internal error" not in lines[0]  # bad input is named as such, not as a crash
 
 
 def test_ten_megabyte_payload_is_drained_and_answered_within_a_second(

@@ -76,8 +76,16 @@ def parse_json(text: str) -> Any:
         value, end = scan(text, start)
     except StopIteration:
         raise BadInput("stdin is not JSON") from None
-    except ValueError as exc:
-        raise BadInput(f"stdin is not valid JSON: {exc}") from None
+    except (ValueError, SystemError):
+        # The C scanner builds its error from json.decoder, which the hot path never
+        # imports (3.11 then raises SystemError): let json itself say what is wrong.
+        import json
+
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise BadInput(f"stdin is not valid JSON: {exc}") from None
+        raise BadInput("stdin is not valid JSON") from None
     if text[end:].strip(" \t\n\r"):
         raise BadInput(f"stdin has extra data after the JSON value (at character {end})")
     return value
