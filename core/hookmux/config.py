@@ -60,6 +60,13 @@ class CoreConfig:
     :ivar breaker_cooldown: seconds an open breaker waits before one probe run.
     :ivar breaker_window: runs over which the failure rate is measured.
     :ivar breaker_max_failure_rate: failure rate over the window that disables a handler.
+    :ivar serve: ``hookmux run`` starts ``hookmux serve`` in the background when it
+        answers an event itself (``HOOKMUX_SERVE=0`` also stops relaying to one).
+    :ivar serve_port: the loopback port of ``hookmux serve``'s http hooks
+        (default 61000 + uid % 4500).
+    :ivar serve_idle: seconds without events after which ``hookmux serve`` exits
+        (never while a Claude Code session it serves http hooks for is alive).
+    :ivar serve_max_body: largest http hook body ``hookmux serve`` reads.
     """
 
     disabled: tuple[str, ...] = ()
@@ -76,6 +83,10 @@ class CoreConfig:
     breaker_cooldown: float = 60.0
     breaker_window: int = 20
     breaker_max_failure_rate: float = 0.5
+    serve: bool = True
+    serve_port: int | None = None
+    serve_idle: float = 1800.0
+    serve_max_body: int = 64 * 1024 * 1024
 
 
 @attrs.frozen(kw_only=True)

@@ -28,6 +28,11 @@ class HookContext:
         PostToolUse, ...) and in every record hookmux keeps of them.
     :ivar background: True when running in a background worker.
     :ivar raw: the event payload exactly as Claude Code sent it.
+    :ivar environ: the environment of the ``hookmux run`` Claude Code started for
+        this event. The same as ``os.environ`` in ``hookmux run``; under ``hookmux
+        serve`` the process environment is the daemon's, so read the caller's
+        variables (``CLAUDE_PROJECT_DIR``, ``CLAUDE_CODE_SESSION_ID``, your own)
+        here.
     """
 
     plugin: str
@@ -41,6 +46,7 @@ class HookContext:
     background: bool = False
     dedupe_ttl: float = 3600.0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    environ: Mapping[str, str] = attrs.field(factory=lambda: os.environ, repr=False, eq=False)
     #: set for the trailing run a debounce scheduled
     trailing_key: str | None = None
     #: counters and follow-up jobs, read by hookmux after the handler returns

@@ -10,6 +10,8 @@ handlers are queued for a detached worker; every run is recorded.
 
 from __future__ import annotations
 
+import _thread
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +38,22 @@ DEADLINE_SHARE = 0.8
 FAILED = ("error", "timeout", "invalid")
 
 Resolver = Callable[[str], Any]
+
+#: Handler threads abandoned at their timeout (a long-lived ``hookmux serve`` counts
+#: the live ones; ``hookmux run`` exits without waiting for them).
+abandoned: set[threading.Thread] = set()
+_abandoned_lock = threading.Lock()
+#: Serialises importing and registering plugins on a plugin manager shared by
+#: concurrent dispatches (``hookmux serve``).
+_register_lock = threading.RLock()
+
+
+def hung_threads() -> int:
+    """How many abandoned handler threads are still running."""
+    with _abandoned_lock:
+        for thread in [t for t in abandoned if not t.is_alive()]:
+            abandoned.discard(thread)
+        return len(abandoned)
 
 
 @attrs.frozen
@@ -114,23 +132,71 @@ def fail_closed_answer(cls: type[Answer], reason: str) -> Answer | None:
     return None
 
 
+class _Worker(threading.Thread):
+    """A handler thread that takes the next handler once it is done with one.
+
+    A daemon answers thousands of events: reusing threads saves starting one per
+    handler. A worker abandoned at its timeout serves again only once its
+    handler returns.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="hookmux-worker", daemon=True)
+        self.go = _thread.allocate_lock()
+        self.go.acquire()
+        self.job: tuple[Callable[..., Any], dict[str, Any], dict[str, Any], Any] | None = None
+
+    def run(self) -> None:
+        while True:
+            self.go.acquire()
+            job, self.job = self.job, None
+            if job is None:
+                return
+            fn, kwargs, box, done = job
+            del job
+            try:
+                box["value"] = fn(**kwargs)
+            except BaseException as exc:  # noqa: BLE001 - isolate everything, SystemExit included
+                box["error"] = exc
+            del fn, kwargs, box
+            with _abandoned_lock:
+                abandoned.discard(self)
+                reuse = len(_idle_workers) < MAX_IDLE_WORKERS
+                if reuse:
+                    _idle_workers.append(self)
+            done.release()
+            del done
+            if not reuse:
+                return
+
+
+#: Idle handler threads kept for the next handlers (a daemon runs many at once).
+MAX_IDLE_WORKERS = 16
+_idle_workers: list[_Worker] = []
+
+
 def call_with_timeout(
     fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float, name: str
 ) -> tuple[str, Any]:
     """Run ``fn`` in a daemon thread: ("ok", value), ("error", exception) or ("timeout", None)."""
     box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn(**kwargs)
-        except BaseException as exc:  # noqa: BLE001 - isolate everything, SystemExit included
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name=f"hookmux-{name}", daemon=True)
-    worker.start()
-    worker.join(max(timeout, 0.0))
-    if worker.is_alive():
-        return "timeout", None
+    with _abandoned_lock:
+        worker = _idle_workers.pop() if _idle_workers else None
+    if worker is None:
+        worker = _Worker()
+        worker.start()
+    worker.name = f"hookmux-{name}"
+    done = _thread.allocate_lock()
+    done.acquire()
+    worker.job = (fn, kwargs, box, done)
+    worker.go.release()
+    if not done.acquire(timeout=max(timeout, 0.0)):
+        with _abandoned_lock:
+            finished = done.acquire(blocking=False)  # it may have returned just now
+            if not finished:
+                abandoned.add(worker)
+        if not finished:
+            return "timeout", None
     if "error" in box:
         return "error", box["error"]
     return "ok", box.get("value")
@@ -147,9 +213,10 @@ def one_line(text: str, limit: int = 300) -> str:
 def prepare_plugin(pm: Any, name: str, resolver: Resolver, settings: Settings) -> tuple[Any, Any] | str:
     """Import and register a plugin and structure its config, or say why it cannot run."""
     try:
-        obj = resolver(name)
-        if not pm.has_plugin(name):
-            pm.register(obj, name=name)
+        with _register_lock:
+            obj = resolver(name)
+            if not pm.has_plugin(name):
+                pm.register(obj, name=name)
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
         return f"cannot load plugin: {type(exc).__name__}: {exc}"
     schema = None
@@ -248,8 +315,13 @@ def exec_record(
 class _Run:
     """State of one dispatch (kept out of module globals: a daemon runs many at once)."""
 
-    def __init__(self, raw: Mapping[str, Any], home: str, settings: Settings) -> None:
+    def __init__(
+        self, raw: Mapping[str, Any], home: str, settings: Settings, environ: Mapping[str, str]
+    ) -> None:
         self.raw = raw
+        self.environ = environ
+        self.defer = False
+        self.unsummarized: dict[int, Answer] = {}
         self.home = home
         self.settings = settings
         self.event_name: str = raw["hook_event_name"]
@@ -276,7 +348,7 @@ class _Run:
         duration = (time.monotonic() - started) * 1000
         if answer is not None:
             self.contributions.append(Contribution(plugin, answer))
-        summary = summarize(answer) if answer is not None else None
+        summarized: Answer | None = answer
         if status in FAILED or status in ("skipped", breakers.OPEN, breakers.DISABLED):
             detail = error or f"circuit breaker {status}"
             self.messages.append(f"hookmux: {plugin}.{function} {status}: {detail}")
@@ -289,7 +361,13 @@ class _Run:
                 refusal = fail_closed_answer(cls, reason)
                 if refusal is not None:
                     self.contributions.append(Contribution(plugin, refusal))
-                    summary = summarize(refusal)
+                    summarized = refusal
+        summary = None
+        if summarized is not None:
+            if self.defer:  # summarised when recorded, after the answer went out
+                self.unsummarized[len(self.outcomes)] = summarized
+            else:
+                summary = summarize(summarized)
         self.outcomes.append(Outcome(plugin, function, status, duration, error, closed, dedupe_hits, summary))
 
 
@@ -303,6 +381,9 @@ def dispatch(
     deadline: float | None = None,
     transport: str = "command",
     settings: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+    plugin_manager: Any = None,
+    deferred: list[Callable[[], None]] | None = None,
 ) -> Result:
     """Run ``handlers`` (already matched, in priority order) on ``raw``.
 
@@ -310,13 +391,23 @@ def dispatch(
         entry point target from ``manifest`` is imported.
     :param deadline: seconds for the whole event (default: from config, else
         80 % of Claude Code's timeout for the event).
+    :param environ: the caller's environment (default ``os.environ``): the project,
+        the configuration and the trace id come from it. ``hookmux serve`` passes
+        the variables each ``hookmux run`` relayed.
+    :param plugin_manager: a plugin manager to reuse across events (plugins are
+        registered on it once); by default a fresh one per event.
+    :param deferred: when given, recording is appended to it as a callable, for
+        the caller to run once the answer is out (the daemon does), instead of
+        being done before this returns.
     """
     started = time.monotonic()
     plugins = manifest.get("plugins", {})
     resolve = resolver or (lambda name: load_target(plugins[name]["target"]))
-    project = project_dir(raw.get("cwd"))
-    settings = settings or load_settings(project)
-    run = _Run(raw, home, settings)
+    env = os.environ if environ is None else environ
+    project = project_dir(raw.get("cwd"), env)
+    settings = settings or load_settings(project, env)
+    run = _Run(raw, home, settings, env)
+    run.defer = deferred is not None
     run.messages.extend(f"hookmux: config: {one_line(e)}" for e in settings.errors)
     handlers = [h for h in handlers if settings.plugin_enabled(h["plugin"])]
     corr = correlation_id(raw)
@@ -330,7 +421,7 @@ def dispatch(
     except StructureError as exc:
         event, problem = None, str(exc)
 
-    pm = make_plugin_manager()
+    pm = plugin_manager if plugin_manager is not None else make_plugin_manager()
     ready: dict[str, tuple[Any, Any] | str] = {}  # plugin -> (object, config) or why it cannot run
     for handler in handlers:
         t0 = time.monotonic()
@@ -369,6 +460,7 @@ def dispatch(
             correlation_id=corr,
             dedupe_ttl=settings.core.dedupe_ttl,
             raw=raw,
+            environ=env,
         )
         status, value, error = run_handler(pm, handler, event, ctx, timeout)
         run.hung = run.hung or status == "timeout"
@@ -378,7 +470,11 @@ def dispatch(
 
     rendered = _answer(run, transport)
     if settings.core.metrics:
-        _record(run, corr, started, rendered)
+        finished = time.monotonic()
+        if deferred is not None:
+            deferred.append(lambda: _record(run, corr, started, rendered, finished))
+        else:
+            _record(run, corr, started, rendered, finished)
     return Result(
         rendered,
         tuple(run.outcomes),
@@ -408,7 +504,9 @@ def _answer(run: _Run, transport: str) -> Rendered | None:
     return render(answer, transport)
 
 
-def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> None:
+def _record(run: _Run, corr: str, started: float, rendered: Rendered | None, finished: float) -> None:
+    for index, answer in run.unsummarized.items():
+        run.outcomes[index] = attrs.evolve(run.outcomes[index], answer=summarize(answer))
     import json
 
     raw, core = run.raw, run.settings.core
@@ -436,13 +534,13 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None) -> 
             "notes": "\n".join(run.notes) or None,
             "ts": time.time(),
             "correlation_id": corr,
-            "trace_id": trace_id(),
+            "trace_id": trace_id(run.environ),
             "session_id": raw.get("session_id"),
             "event": run.event_name,
             "tool_name": tool_name if isinstance(tool_name, str) else None,
             "tool_use_id": raw.get("tool_use_id"),
             "payload_size": size,
-            "duration_ms": round((time.monotonic() - started) * 1000, 3),
+            "duration_ms": round((finished - started) * 1000, 3),
             "handlers": len(run.outcomes),
             "outcome": outcome,
             "payload": payload,

@@ -194,6 +194,16 @@ def _parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
     return opts
 
 
+def _normal_args(opts: Mapping[str, Any]) -> list[str]:
+    """The parsed options as arguments again (the daemon need not repeat warnings)."""
+    args = [f"--transport={opts['transport']}"]
+    if opts["deadline"] is not None:
+        args.append(f"--deadline={opts['deadline']!r}")
+    if opts["wiring"] is not None:
+        args.append(f"--wiring={opts['wiring']}")
+    return args
+
+
 def run(
     argv: list[str],
     stdin: IO[bytes] | None = None,
@@ -204,54 +214,135 @@ def run(
     source = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
     err = stderr or sys.stderr
-    code, result = 0, None
+    code, outcome = 0, None
     try:
-        code, result = _handle(argv, source, out, err)
+        data = read_stdin(source)
     except BadInput as exc:
         _drain(source)
         print(f"hookmux: {exc}", file=err)
     except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
         _drain(source)
         print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
+    else:
+        code, outcome = answer(argv, data, out, err, relay=True)
     try:
         out.flush()
         err.flush()
     except Exception:  # noqa: BLE001, S110 - Claude Code may have gone away
         pass
-    if result is not None:
-        _after_answer(result, err)
-        if result.hung:
+    if outcome is not None:
+        _after_answer(outcome, err)
+        if outcome.hung:
             # A handler thread is still running: leave now rather than wait for it.
             os._exit(code)
     return code
 
 
-def _after_answer(result: Any, err: IO[str]) -> None:
-    """Queue background work once the answer is out; never fails the hook."""
-    if not result.jobs:
+class Outcome:
+    """What routing an event in this process left to do once the answer is out."""
+
+    __slots__ = ("environ", "hung", "jobs", "max_workers", "project", "start_daemon")
+
+    def __init__(
+        self,
+        result: Any = None,
+        start_daemon: bool = False,
+        project: str | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        self.hung = bool(result is not None and result.hung)
+        self.jobs = result.jobs if result is not None else ()
+        self.max_workers = result.max_workers if result is not None else 2
+        #: no daemon answered: start one for the next events unless configured off
+        self.start_daemon = start_daemon
+        self.project = project
+        self.environ = environ
+
+
+def answer(
+    argv: list[str],
+    data: bytes,
+    out: IO[bytes],
+    err: IO[str],
+    *,
+    environ: Mapping[str, str] = os.environ,
+    home: str | None = None,
+    manifest: Mapping[str, Any] | None = None,
+    plugin_manager: Any = None,
+    relay: bool = False,
+    deferred: list[Any] | None = None,
+) -> tuple[int, Outcome | None]:
+    """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
+
+    The one routing path of every transport: ``hookmux run`` in-process
+    (``relay=True``: a matched event goes to a running ``hookmux serve`` first),
+    and the daemon for relayed events. Never raises; returns the exit code and
+    what is left to do after the answer (background jobs, hung handlers).
+    """
+    try:
+        return _handle(argv, data, out, err, environ, home, manifest, plugin_manager, relay, deferred)
+    except BadInput as exc:
+        print(f"hookmux: {exc}", file=err)
+    except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
+        print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
+    return 0, None
+
+
+def _after_answer(outcome: Outcome, err: IO[str]) -> None:
+    """Queue background work and start the daemon once the answer is out; never fails the hook."""
+    home = hookmux_home()
+    if outcome.start_daemon:
+        try:
+            from hookmux.config import load_settings
+            from hookmux.relay import autostart
+
+            if load_settings(outcome.project, outcome.environ).core.serve:
+                autostart(home)
+        except Exception as exc:  # noqa: BLE001
+            print(f"hookmux: cannot start hookmux serve: {exc}", file=err)
+    if not outcome.jobs:
         return
     try:
         from hookmux import background
 
-        home = hookmux_home()
-        if background.queue(home, result.jobs):
-            background.ensure_worker(home, result.max_workers)
+        if background.queue(home, outcome.jobs):
+            background.ensure_worker(home, outcome.max_workers)
     except Exception as exc:  # noqa: BLE001
         print(f"hookmux: background work not queued: {exc}", file=err)
 
 
-def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) -> tuple[int, Any]:
-    data = read_stdin(source)
+def relay_timeout(event: str, deadline: float | None) -> float:
+    """How long ``hookmux run`` waits for the daemon: the event's deadline plus a
+    second, which leaves the in-process fallback Claude Code's margin (at least 20 %)."""
+    from hookmux.events import CLAUDE_TIMEOUT, DEFAULT_CLAUDE_TIMEOUT
+
+    return (deadline or CLAUDE_TIMEOUT.get(event, DEFAULT_CLAUDE_TIMEOUT) * 0.8) + 1.0
+
+
+def _handle(
+    argv: list[str],
+    data: bytes,
+    out: IO[bytes],
+    err: IO[str],
+    environ: Mapping[str, str],
+    home: str | None,
+    manifest: Mapping[str, Any] | None,
+    plugin_manager: Any,
+    relay: bool,
+    deferred: list[Any] | None = None,
+) -> tuple[int, Outcome | None]:
     opts = _parse_args(argv, err)
     if opts is None:
         err.write(USAGE)
         return 0, None
     raw = decode_event(data)
-    home = hookmux_home()
-    from hookmux.manifest import load_manifest
+    if home is None:
+        home = hookmux_home(environ)
+    if manifest is None:
+        from hookmux.manifest import load_manifest
 
-    manifest = load_manifest(home)
-    handlers = matching_handlers(raw, manifest)
+        manifest = load_manifest(home)
+    handlers = matching_handlers(raw, manifest, environ)
     resolver = None
     if (
         opts["wiring"] is not None
@@ -263,6 +354,19 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
         handlers, resolver = with_notice(handlers, manifest)
     if not handlers:
         return 0, None
+    start_daemon = False
+    if relay:
+        from hookmux import relay as relaying
+
+        if relaying.relay_enabled(environ):
+            wait = relay_timeout(raw["hook_event_name"], opts["deadline"])
+            relayed = relaying.forward(home, _normal_args(opts), data, environ, wait)
+            if not isinstance(relayed, str):
+                code, stdout, stderr = relayed
+                out.write(stdout)
+                err.write(stderr.decode("utf-8", "replace"))
+                return code, None
+            start_daemon = relayed == relaying.DOWN
     from hookmux.dispatch import dispatch
 
     result = dispatch(
@@ -273,21 +377,25 @@ def _handle(argv: list[str], source: IO[bytes], out: IO[bytes], err: IO[str]) ->
         resolver=resolver,
         deadline=opts["deadline"],
         transport=opts["transport"],
+        environ=environ,
+        plugin_manager=plugin_manager,
+        deferred=deferred,
     )
     for message in result.messages:
         print(message, file=err)
     rendered = result.rendered
-    if rendered is None:
-        return 0, result
-    if rendered.plain is not None:
-        out.write(rendered.plain.encode("utf-8") + b"\n")
-    elif rendered.payload is not None:
-        import json
+    code = 0
+    if rendered is not None:
+        if rendered.plain is not None:
+            out.write(rendered.plain.encode("utf-8") + b"\n")
+        elif rendered.payload is not None:
+            import json
 
-        out.write(json.dumps(rendered.payload, ensure_ascii=False).encode("utf-8"))
-    if rendered.stderr:
-        print(rendered.stderr, file=err)
-    return rendered.exit_code, result
+            out.write(json.dumps(rendered.payload, ensure_ascii=False).encode("utf-8"))
+        if rendered.stderr:
+            print(rendered.stderr, file=err)
+        code = rendered.exit_code
+    return code, Outcome(result, start_daemon, project_dir(raw.get("cwd"), environ), environ)
 
 
 def _drain(stream: IO[bytes]) -> None:
