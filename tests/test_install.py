@@ -256,13 +256,6 @@ def test_settings_it_cannot_read_are_left_alone(hm: Env, project: Path, text: st
         assert settings_file(project).read_text() == text
 
 
-def test_http_transport_is_refused_until_the_daemon_exists(hm: Env, project: Path) -> None:
-    result = hm("install", "--scope", "project", "--project-dir", str(project), "--transport", "http")
-    assert result.returncode == 1
-    assert "needs `hookmux serve`, which is not available yet" in result.stderr
-    assert not settings_file(project).exists()
-
-
 def test_disabled_plugins_are_not_wired(hm: Env, project: Path) -> None:
     result = hm("install", "--scope", "project", "--project-dir", str(project), HOOKMUX_DISABLED=TEST_PLUGINS)
     assert result.returncode == 0

@@ -63,6 +63,7 @@ def clean_env(root: Path, **extra: str) -> dict[str, str]:
         COOKIECUTTER_CONFIG=str(cookiecutter_config),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PYTHONDONTWRITEBYTECODE="1",
+        HOOKMUX_SERVE="0",  # no `hookmux serve` outliving the test
     )
     env.update(extra)
     return env

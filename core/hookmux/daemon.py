@@ -71,13 +71,10 @@ DRAIN_TIMEOUT = 30.0
 OVERDUE_GRACE = 30.0
 LOG_LIMIT = 1024 * 1024
 HOUSEKEEPING_INTERVAL = 0.5
+#: Request outcomes that are events answered (the others were refused).
+ROUTED = ("answered", "silent", "rerouted")
 #: Largest relay header (arguments and environment).
 MAX_HEADER_BYTES = 1024 * 1024
-
-
-def default_port() -> int:
-    """A fixed port per user in the dynamic range, outside Linux's ephemeral range."""
-    return 61000 + os.getuid() % 4500
 
 
 def token_file(home: str) -> str:
@@ -230,7 +227,7 @@ class Daemon:
         from hookmux.config import load_settings
 
         core = load_settings(None, self.environ).core
-        self.port = port if port is not None else (core.serve_port or default_port())
+        self.port = port if port is not None else (core.serve_port or relay.default_port())
         self.idle_timeout = idle_timeout if idle_timeout is not None else core.serve_idle
         self.max_body = max_body if max_body is not None else core.serve_max_body
         self.lock = threading.Lock()
@@ -491,8 +488,9 @@ class Daemon:
             "http_port": self.http.server_port if self.http is not None else "",
             "http_error": self.http_error or "",
             "socket": self.socket_path,
-            "requests_http": sum(n for (t, _), n in counts.items() if t == "http"),
-            "requests_relay": sum(n for (t, _), n in counts.items() if t == "relay"),
+            "requests_http": sum(n for (t, o), n in counts.items() if t == "http" and o in ROUTED),
+            "requests_relay": sum(n for (t, o), n in counts.items() if t == "relay" and o in ROUTED),
+            "refused": sum(n for (_, o), n in counts.items() if o not in ROUTED),
             "in_flight": in_flight,
             "hung_threads": hung_threads(),
             "rss_bytes": rss_bytes(),
@@ -1031,7 +1029,12 @@ def main(argv: list[str] | None = None) -> int:
         foreground=args.foreground,
         argv=args_in,
     )
-    return daemon.start()
+    code = daemon.start()
+    # Leave at once: hung handler threads must not hold up the exit.
+    for stream in (sys.stdout, sys.stderr, daemon.log_fh):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

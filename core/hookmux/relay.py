@@ -40,6 +40,12 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
+def default_port() -> int:
+    """``hookmux serve``'s http port unless configured: fixed per user, in the dynamic
+    range and above Linux's ephemeral ports (which end at 60999)."""
+    return 61000 + os.getuid() % 4500
+
+
 def daemon_dir(home: str) -> str:
     return os.path.join(home, "daemon")
 

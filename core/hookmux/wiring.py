@@ -72,6 +72,18 @@ WIRING_ARG = "--wiring"
 EXECUTABLE_NAMES = frozenset({"hookmux", "hookmux.exe"})
 #: Tool events on which Claude Code 2.1.330 evaluates ``if`` (verified end to end).
 IF_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest"})
+#: ``hookmux install --transport http``: Claude Code posts events to ``hookmux serve``
+#: with the token from this variable (set in the settings ``env``).
+TOKEN_VAR = "HOOKMUX_TOKEN"  # noqa: S105 - the name of the variable, not its value
+HTTP_URL_PREFIX = "http://127.0.0.1:"
+HTTP_PATH = "/hook"
+#: Events Claude Code reads blocks from exit code 2, which an http hook cannot give:
+#: they keep the command transport (``hookmux run`` relays them to the daemon).
+EXIT_CODE_EVENTS = frozenset({"TaskCompleted", "TeammateIdle"})
+#: On the http transport, these events also run ``hookmux serve ensure``: the daemon is
+#: started (and the session registered) before the events of a session or a turn.
+ENSURE_EVENTS = ("SessionStart", "UserPromptSubmit")
+ENSURE_TIMEOUT = 30
 #: Tools whose calls hookmux can filter with a permission rule, and the rule kind.
 PATH_RULE_TOOLS = frozenset({"Edit", "Write", "Read", "NotebookEdit"})
 SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
@@ -161,9 +173,36 @@ def _is_hookmux_program(program: str) -> bool:
 
 
 def is_hookmux_handler(handler: Any) -> bool:
-    """True for a handler that runs ``hookmux run`` (exec or shell form)."""
+    """True for a handler hookmux installs: one that runs ``hookmux run`` or ``hookmux
+    serve ensure`` (exec or shell form), or an http handler posting to ``hookmux serve``."""
+    if is_hookmux_http_handler(handler):
+        return True
+    argv = handler_argv(handler)
+    return (
+        bool(argv)
+        and _is_hookmux_program(argv[0])  # type: ignore[index]
+        and (argv[1:2] == ["run"] or argv[1:3] == ["serve", "ensure"])  # type: ignore[index]
+    )
+
+
+def is_hookmux_run(handler: Any) -> bool:
+    """True for a command handler that runs ``hookmux run``."""
     argv = handler_argv(handler)
     return bool(argv) and _is_hookmux_program(argv[0]) and argv[1:2] == ["run"]  # type: ignore[index]
+
+
+def is_hookmux_http_handler(handler: Any) -> bool:
+    """True for an http handler of ``hookmux serve`` (loopback ``/hook``, the hookmux token)."""
+    if not isinstance(handler, dict) or handler.get("type") != "http":
+        return False
+    url, allowed = handler.get("url"), handler.get("allowedEnvVars")
+    return (
+        isinstance(url, str)
+        and url.startswith(HTTP_URL_PREFIX)
+        and url.partition("?")[0].endswith(HTTP_PATH)
+        and isinstance(allowed, list)
+        and TOKEN_VAR in allowed
+    )
 
 
 def is_hookmux_statusline(value: Any) -> bool:
@@ -424,8 +463,16 @@ def compute_wiring(
     enabled: Callable[[str], bool],
     handler_timeout: float = 10.0,
     deadline: float | None = None,
+    transport: str = "command",
+    port: int | None = None,
 ) -> Wiring:
-    """The entries for the plugins of ``manifest`` that ``enabled`` accepts."""
+    """The entries for the plugins of ``manifest`` that ``enabled`` accepts.
+
+    ``transport="http"`` (with the daemon's ``port``): http handlers posting to
+    ``hookmux serve``, except on SessionStart (``hookmux run``, which answers even
+    before the daemon is up) and the exit-code events; SessionStart and
+    UserPromptSubmit also run ``hookmux serve ensure``.
+    """
     digest = str(manifest.get("wiring") or routing_digest(manifest))
     plugins = manifest.get("plugins", {})
     usable = {n for n, r in plugins.items() if r.get("error") is None and enabled(n)}
@@ -440,16 +487,37 @@ def compute_wiring(
             continue
         timeout, budget = event_budget(event, handlers, handler_timeout, deadline)
         args = ["run", f"--deadline={budget:g}", f"{WIRING_ARG}={digest}"]
+        http = transport == "http" and event not in EXIT_CODE_EVENTS and event != ALWAYS_WIRED
         groups = []
         for matcher, rule in _plan_event(event, handlers, notes):
-            handler: dict[str, Any] = {"type": "command", "command": executable, "args": args}
+            handler: dict[str, Any]
+            if http:
+                handler = {
+                    "type": "http",
+                    "url": f"{HTTP_URL_PREFIX}{port}{HTTP_PATH}?deadline={budget:g}",
+                    "headers": {"Authorization": f"Bearer ${TOKEN_VAR}"},
+                    "allowedEnvVars": [TOKEN_VAR],
+                }
+            else:
+                handler = {"type": "command", "command": executable, "args": args}
             handler["timeout"] = timeout
             if rule is not None:
                 handler["if"] = rule
             group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
             group["hooks"] = [handler]
             groups.append(group)
+        if transport == "http" and event in EXIT_CODE_EVENTS and handlers:
+            notes.append(f"{event} stays a command hook: Claude Code reads its blocks from exit code 2")
         events[event] = groups
+    if transport == "http":
+        ensure = {
+            "type": "command",
+            "command": executable,
+            "args": ["serve", "ensure", f"--port={port}"],
+            "timeout": ENSURE_TIMEOUT,
+        }
+        for event in ENSURE_EVENTS:
+            events[event] = [*events.get(event, []), {"hooks": [dict(ensure)]}]
     statusline = None
     providers = [n for n in sorted(usable) if plugins[n].get("statusline")]
     if providers:

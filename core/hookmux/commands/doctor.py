@@ -15,7 +15,16 @@ import attrs
 import click
 
 from hookmux.claudesettings import SCOPES, hookmux_executable, read_settings, settings_path
-from hookmux.wiring import FEATURE_VERSIONS, WIRING_ARG, WiringError, handler_option, hookmux_handlers
+from hookmux.wiring import (
+    FEATURE_VERSIONS,
+    TOKEN_VAR,
+    WIRING_ARG,
+    WiringError,
+    handler_option,
+    hookmux_handlers,
+    is_hookmux_http_handler,
+    is_hookmux_run,
+)
 
 OK, WARN, PROBLEM, INFO = "ok", "warn", "problem", "info"
 _MARKS = {OK: ("ok  ", "green"), WARN: ("warn", "yellow"), PROBLEM: ("FAIL", "red"), INFO: ("info", None)}
@@ -160,6 +169,7 @@ def _check_scopes(
     from hookmux.commands.install import expected_wiring
 
     wired, uses_if = [], False
+    http_scopes: list[tuple[str, int | None]] = []
     for scope in SCOPES:
         path = settings_path(scope, project)
         fix = f"run `hookmux install --scope {scope}`"
@@ -178,21 +188,25 @@ def _check_scopes(
         wired.append(scope)
         uses_if = uses_if or any("if" in h for _, _, h in found)
         problems = []
-        commands = {h.get("command") for _, _, h in found}
+        http = [h for _, _, h in found if is_hookmux_http_handler(h)]
+        if http:
+            http_scopes.append((scope, _port(http[0])))
+        commands = {h.get("command") for _, _, h in found if h.get("type") == "command"}
         for command in sorted(str(c) for c in commands):
             if not os.path.isfile(command) and not shutil.which(command):
                 problems.append(f"runs {command}, which does not exist: {fix}")
             elif exe and command != exe:
                 problems.append(f"runs {command}, not this environment's {exe}: {fix} from the right venv")
-        if any("args" not in h for _, _, h in found):
+        if any("args" not in h for _, _, h in found if h.get("type") == "command"):
             problems.append(f"a hookmux hook uses the shell form (no `args`): {fix}")
         if manifest is not None and not problems:
-            digests = {handler_option(h, WIRING_ARG) for _, _, h in found}
+            digests = {handler_option(h, WIRING_ARG) for _, _, h in found if is_hookmux_run(h)}
             if digests != {manifest.get("wiring")}:
                 problems.append(f"written for other plugins than the ones installed now: {fix}")
             elif exe:
                 try:
-                    expected, _ = expected_wiring(scope, project)
+                    transport = "http" if http else "command"
+                    expected, _ = expected_wiring(scope, project, transport, _port(http[0]) if http else None)
                 except WiringError:
                     expected = None
                 if expected is not None and _entries(found) != _entries(
@@ -207,6 +221,8 @@ def _check_scopes(
         if not problems:
             events = sorted({e for e, _, _ in found})
             checks.append(Check(f"settings:{scope}", OK, f"{path}: wired for {', '.join(events)}"))
+    for scope, port in http_scopes:
+        _check_serve(checks, scope, project, port)
     if not wired:
         checks.append(
             Check("settings", PROBLEM, "hookmux is not wired into Claude Code: run `hookmux install`")
@@ -221,6 +237,57 @@ def _check_scopes(
             )
         )
     return uses_if
+
+
+def _port(handler: dict[str, Any]) -> int | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(str(handler.get("url"))).port
+    except ValueError:
+        return None
+
+
+def _check_serve(checks: list[Check], scope: str, project: str, port: int | None) -> None:
+    """The http transport needs the daemon, its token where Claude Code reads it, the port."""
+    from hookmux import relay
+    from hookmux.commands.install import token_settings_path
+    from hookmux.daemon import read_token
+    from hookmux.paths import hookmux_home
+
+    home = hookmux_home()
+    token = read_token(home, create=False)
+    path = token_settings_path(scope, project)
+    try:
+        env = read_settings(path)[0].get("env") or {}
+    except WiringError:
+        env = {}
+    if token is None or env.get(TOKEN_VAR) != token:
+        checks.append(
+            Check(
+                "serve",
+                PROBLEM,
+                f"{path}: env {TOKEN_VAR} is not the token of {home}: http hooks get 401; "
+                f"run `hookmux install --scope {scope} --transport http`",
+            )
+        )
+    info = relay.ping(home)
+    if info is None:
+        checks.append(
+            Check(
+                "serve",
+                WARN,
+                "hookmux serve is not running: the next session start starts it "
+                "(until then, http hooks are not answered); `hookmux serve` starts it now",
+            )
+        )
+    elif port is not None and info.get("http_port") != str(port):
+        problem = info.get("http_error") or f"it listens on {info.get('http_port') or 'no port'}"
+        checks.append(Check("serve", PROBLEM, f"hooks post to port {port}, but {problem}"))
+    else:
+        checks.append(
+            Check("serve", OK, f"hookmux serve (pid {info.get('pid')}) answers on 127.0.0.1:{port}")
+        )
 
 
 def _check_claude(checks: list[Check], claude: str | None, uses_if: bool) -> None:

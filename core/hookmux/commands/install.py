@@ -17,7 +17,16 @@ from hookmux.claudesettings import (
     settings_path,
     write_settings,
 )
-from hookmux.wiring import Wiring, WiringError, apply_wiring, compute_wiring, hookmux_handlers, remove_wiring
+from hookmux.wiring import (
+    TOKEN_VAR,
+    Wiring,
+    WiringError,
+    apply_wiring,
+    compute_wiring,
+    hookmux_handlers,
+    is_hookmux_http_handler,
+    remove_wiring,
+)
 
 SCOPE_HELP = (
     "user: ~/.claude/settings.json (every project); project: .claude/settings.json (committed, "
@@ -41,7 +50,18 @@ def _scope_options(func: Any) -> Any:
     )(func)
 
 
-def expected_wiring(scope: str, project: str) -> tuple[Wiring, tuple[str, ...]]:
+def serve_port() -> int:
+    """The port ``hookmux serve`` listens on: the user's config and variables decide
+    (the daemon serves every project)."""
+    from hookmux.config import load_settings
+    from hookmux.relay import default_port
+
+    return load_settings(None).core.serve_port or default_port()
+
+
+def expected_wiring(
+    scope: str, project: str, transport: str = "command", port: int | None = None
+) -> tuple[Wiring, tuple[str, ...]]:
     """What ``hookmux install --scope SCOPE`` would write now, and config errors."""
     from hookmux.config import load_settings
     from hookmux.manifest import load_manifest
@@ -58,6 +78,8 @@ def expected_wiring(scope: str, project: str) -> tuple[Wiring, tuple[str, ...]]:
         enabled=lambda name: config.plugin_enabled(name) and (keep is None or name in keep),
         handler_timeout=config.core.handler_timeout,
         deadline=config.core.deadline,
+        transport=transport,
+        port=(port or serve_port()) if transport == "http" else None,
     )
     return wiring, config.errors
 
@@ -106,16 +128,11 @@ def _finish(
     extra: dict[str, Any],
     summary: list[str],
     notes: list[str],
+    secret: str | None = None,
+    private: bool = False,
 ) -> None:
-    from hookmux.paths import hookmux_home
-
-    backup = None
-    if changed and not dry_run:
-        try:
-            backup = write_settings(path, after, original=before, home=hookmux_home(), scope=scope)
-        except (WiringError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
-    diff = diff_text(path, before, after) if changed else ""
+    backup = _write(path, before, after, scope, changed=changed, dry_run=dry_run, private=private)
+    diff = _masked(diff_text(path, before, after), secret) if changed else ""
     if as_json:
         result = {
             "action": action,
@@ -149,6 +166,79 @@ def _finish(
         click.secho(f"note: {note}", fg="yellow", err=True)
 
 
+def _write(
+    path: str, before: str | None, after: str, scope: str, *, changed: bool, dry_run: bool, private: bool
+) -> str | None:
+    """Write a settings file (backed up); ``private``: it holds the token, so 0600."""
+    from hookmux.paths import hookmux_home
+
+    if not changed or dry_run:
+        return None
+    try:
+        backup = write_settings(path, after, original=before, home=hookmux_home(), scope=scope)
+        if private:
+            target = os.path.realpath(path)
+            if os.stat(target).st_mode & 0o077:
+                os.chmod(target, 0o600)
+    except (WiringError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return backup
+
+
+def _masked(text: str, secret: str | None) -> str:
+    return text.replace(secret, "<the token in $HOOKMUX_HOME/daemon/token>") if secret else text
+
+
+def token_settings_path(scope: str, project: str) -> str:
+    """The settings file whose ``env`` carries the token: the scope's own file, except
+    for the project scope, whose settings.json is committed: settings.local.json."""
+    return settings_path("local" if scope == "project" else scope, project)
+
+
+def with_token(settings: dict[str, Any], token: str | None) -> dict[str, Any]:
+    """``settings`` with ``env.HOOKMUX_TOKEN`` set to ``token`` (None: removed)."""
+    new = dict(settings)
+    env = new.get("env")
+    env = dict(env) if isinstance(env, dict) else {}
+    if token is None:
+        env.pop(TOKEN_VAR, None)
+    else:
+        env[TOKEN_VAR] = token
+    if env:
+        new["env"] = env
+    else:
+        new.pop("env", None)
+    return new
+
+
+def uses_http(settings: dict[str, Any]) -> bool:
+    return any(is_hookmux_http_handler(h) for _, _, h in hookmux_handlers(settings))
+
+
+def _token_file_change(
+    scope: str, project: str, token: str | None, dry_run: bool, as_json: bool
+) -> dict[str, Any] | None:
+    """Set (or, when nothing needs it, remove) the token in settings.local.json for the
+    project scope. Returns what was done, for the report."""
+    path = token_settings_path(scope, project)
+    try:
+        current, before = read_settings(path)
+    except WiringError as exc:
+        raise click.ClickException(_in_file(path, exc)) from None
+    if token is None and (uses_http(current) or TOKEN_VAR not in (current.get("env") or {})):
+        return None
+    new = with_token(current, token)
+    if new == current and before is not None:
+        return None
+    after = render_settings(new, before)
+    backup = _write(path, before, after, "local", changed=True, dry_run=dry_run, private=token is not None)
+    if dry_run and not as_json:
+        click.echo(_masked(diff_text(path, before, after), token))
+    elif not as_json:
+        click.echo(f"{'wrote' if token else 'removed'} the hookmux token in {path}")
+    return {"file": path, "token": token is not None, "backup": backup}
+
+
 def register(cli: click.Group) -> None:
     @cli.command("install")
     @_scope_options
@@ -171,19 +261,28 @@ def register(cli: click.Group) -> None:
         wants. Idempotent; the previous file is backed up under
         $HOOKMUX_HOME/backups; every other setting and hook is kept.
         """
-        if transport == "http":
-            raise click.ClickException(
-                "the http transport needs `hookmux serve`, which is not available yet; "
-                "use --transport command (the default)"
-            )
         project = os.path.abspath(project_dir or os.getcwd())
         path = settings_path(scope, project)
+        port = serve_port() if transport == "http" else None
         try:
-            wiring, config_errors = expected_wiring(scope, project)
+            wiring, config_errors = expected_wiring(scope, project, transport, port)
             current, before = read_settings(path)
             new, notes = apply_wiring(current, wiring, force_statusline=force)
         except WiringError as exc:
             raise click.ClickException(_in_file(path, exc)) from None
+        token = None
+        token_path = token_settings_path(scope, project)
+        if transport == "http":
+            from hookmux.daemon import read_token
+            from hookmux.paths import hookmux_home
+
+            token = read_token(hookmux_home())
+        # The token lives next to the handlers that use it (user or local scope), never in
+        # the committed project file; the command transport needs none.
+        new = with_token(new, token if token_path == path else None)
+        token_change = None
+        if token_path != path:
+            token_change = _token_file_change(scope, project, token, dry_run, as_json)
         notes = [*(f"config: {e}" for e in config_errors), *wiring.notes, *notes]
         others = _other_scopes(scope, project)
         if others:
@@ -203,6 +302,12 @@ def register(cli: click.Group) -> None:
         for name, record in sorted(manifest["plugins"].items()):
             if record["error"]:
                 notes.append(f"plugin {name} is not wired: it cannot be loaded ({record['error']})")
+        if transport == "http":
+            notes.append(
+                f"http hooks post to 127.0.0.1:{port}, answered by `hookmux serve` (started by the "
+                "SessionStart hook `hookmux serve ensure`, or now with `hookmux serve`); its token is in "
+                f"{token_path} (env {TOKEN_VAR}, mode 0600)"
+            )
         summary = [f"hookmux {wiring.executable} wired for:", *_describe(wiring)]
         if not wiring.handled:
             summary.append("  (no enabled plugin handles any event: only the SessionStart check is wired)")
@@ -221,9 +326,14 @@ def register(cli: click.Group) -> None:
                 "digest": wiring.digest,
                 "hooks": wiring.events,
                 "statusLine": new.get("statusLine"),
+                "transport": transport,
+                "port": port,
+                "token_file": token_change,
             },
             summary=summary,
             notes=notes,
+            secret=token,
+            private=token is not None and token_path == path,
         )
 
     @cli.command("uninstall")
@@ -241,6 +351,10 @@ def register(cli: click.Group) -> None:
             new = remove_wiring(current)
         except WiringError as exc:
             raise click.ClickException(_in_file(path, exc)) from None
+        if TOKEN_VAR in (new.get("env") or {}) and not uses_http(new):
+            new = with_token(new, None)
+        if token_settings_path(scope, project) != path:
+            _token_file_change(scope, project, None, dry_run, as_json)
         removed = len(hookmux_handlers(current))
         changed = new != current
         _finish(

@@ -33,6 +33,20 @@ def _status(home: str) -> dict[str, Any]:
     return out
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (our own child, not yet reaped) has exited
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
+
+
 def _typed(value: str) -> Any:
     for kind in (int, float):
         try:
@@ -144,25 +158,26 @@ def register(cli: click.Group) -> None:
         from hookmux.paths import hookmux_home
 
         home = hookmux_home()
+        pid = (read_state(home) or {}).get("pid")
         was_running = False
         try:
             answer = relay.exchange(home, relay.encode_request(relay.STOP, [], {}), 5.0)
             was_running = answer is not None
         except OSError:
             answer = None
-        if answer is None and lock_held(home):
-            pid = (read_state(home) or {}).get("pid")
-            if isinstance(pid, int):
-                import signal
+        if answer is None and lock_held(home) and isinstance(pid, int):
+            import signal
 
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                    was_running = True
-                except ProcessLookupError:
-                    pass
+            try:
+                os.kill(pid, signal.SIGTERM)
+                was_running = True
+            except ProcessLookupError:
+                pass
         ends = time.monotonic() + DRAIN_TIMEOUT + 5
         while lock_held(home) and time.monotonic() < ends:
             time.sleep(0.05)
+        while isinstance(pid, int) and _alive(pid) and time.monotonic() < ends:
+            time.sleep(0.02)  # the lock is released just before the process exits
         stopped = not lock_held(home)
         result = {"was_running": was_running, "stopped": stopped, "home": home}
         if as_json:

@@ -1,0 +1,602 @@
+"""``hookmux serve``: the warm daemon, through real processes, sockets and http.
+
+Each test starts its own daemon (private ``$HOOKMUX_HOME``, a free loopback port)
+and stops it; ``daemon_support.served`` kills it if it does not stop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from daemon_support import Served, daemon_pids, free_port, served, wait_for
+from plugin_site import install_plugin
+
+from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
+
+HEAVY = ("pluggy", "attr", "attrs", "cattrs", "filelock", "importlib.metadata", "click", "json", "re",
+         "typing", "hookmux.dispatch", "hookmux_testplugins")  # fmt: skip
+
+
+def bash(command: str, cwd: Path, event: str = "PreToolUse", **fields: Any) -> dict[str, Any]:
+    return make_event(event, cwd=cwd, tool_name="Bash", tool_input={"command": command}, **fields)
+
+
+@pytest.fixture
+def env(hookmux_cli: HookmuxCLI, tmp_path: Path) -> dict[str, str]:
+    return hookmux_cli.env()
+
+
+def test_http_answers_only_with_the_token(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        deny = bash("hmtest-deny now", tmp_path)
+        status, body = daemon.post(deny)
+        assert status == 200
+        assert json.loads(body)["hookSpecificOutput"] == {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": "alpha refuses 'hmtest-deny now'",
+        }
+        assert daemon.post(bash("ls", tmp_path)) == (200, b"")  # no plugin wants it: empty answer
+        for token in (None, "wrong", daemon.token + "x", daemon.token[:-1]):
+            for method, path, body in (("POST", "/hook", json.dumps(deny).encode()), ("GET", "/health", None),
+                                       ("GET", "/metrics", None), ("GET", "/nothing", None)):  # fmt: skip
+                code, answer, _ = daemon.request(method, path, body, token=token)
+                assert (code, answer) == (401, b""), (method, path, token)
+        code, _, _ = daemon.request("GET", "/nothing")
+        assert code == 404
+        assert daemon.request("POST", "/hook", b"{}", headers={"Transfer-Encoding": "chunked"})[0] in (
+            400,
+            411,
+        )
+        token_file = daemon.home / "daemon" / "token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE((daemon.home / "daemon").stat().st_mode) == 0o700
+        state = json.loads((daemon.home / "daemon" / "daemon.json").read_text())
+        assert state["port"] == daemon.port and state["url"] == f"http://127.0.0.1:{daemon.port}/hook"
+        assert stat.S_IMODE((daemon.home / "daemon" / "daemon.json").stat().st_mode) == 0o600
+
+
+def test_listens_on_loopback_only(env: dict[str, str]) -> None:
+    with served(env) as daemon:
+        out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=False).stdout
+        listening = [
+            line.split()[3] for line in out.splitlines() if line.split()[3].endswith(f":{daemon.port}")
+        ]
+        assert listening == [f"127.0.0.1:{daemon.port}"], out
+
+
+def test_health_and_metrics(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        daemon.post(bash("hmtest-deny", tmp_path))
+        daemon.run(bash("hmtest-deny", tmp_path))
+        health = daemon.health()
+        assert health["status"] == "ok" and health["pid"] == daemon.pid()
+        assert health["requests_http"] == 1 and health["requests_relay"] == 1
+        assert health["hung_threads"] == 0 and health["in_flight"] == 0
+        assert 0 < health["rss_bytes"] < 200 * 1024 * 1024
+        assert set(health["plugins_loaded"].split(",")) == {"alpha", "beta", "faulty", "guarded", "guards"}
+        status, body, headers = daemon.request("GET", "/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = body.decode()
+        assert 'hookmux_serve_requests_total{transport="http",outcome="answered"} 1' in text
+        assert 'hookmux_serve_requests_total{transport="relay",outcome="answered"} 1' in text
+        assert 'hookmux_events_total{event="PreToolUse"} 2' in text  # the store's records
+        for gauge in ("in_flight", "hung_threads", "uptime_seconds", "resident_memory_bytes"):
+            assert f"# TYPE hookmux_serve_{gauge} gauge" in text
+        status_json = json.loads(daemon.hookmux("serve", "status", "--json").stdout)
+        assert status_json["running"] is True and status_json["pid"] == daemon.pid()
+        assert status_json["requests_http"] == 1
+
+
+def test_body_over_the_cap_is_refused(env: dict[str, str], tmp_path: Path) -> None:
+    with served({**env, "HOOKMUX_SERVE_MAX_BODY": "2000"}) as daemon:
+        event = bash("hmtest-deny " + "x" * 3000, tmp_path)
+        assert daemon.post(event)[0] == 413
+        assert daemon.post(bash("hmtest-deny", tmp_path))[0] == 200  # the daemon is fine
+
+
+def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        event = json.dumps(bash("hmtest-deny x", tmp_path)).encode()
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", hookmux_executable(), "run"],
+            input=event,
+            capture_output=True,
+            env={**daemon.env, "HOOKMUX_SERVE": "1"},
+            check=True,
+        )
+        assert b"alpha refuses" in proc.stdout
+        modules = {
+            line.rsplit("|", 1)[1].strip()
+            for line in proc.stderr.decode().splitlines()
+            if line.startswith("import time:") and "|" in line
+        }
+        assert {"hookmux.relay", "_socket"} <= modules  # it did relay
+        assert not {m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY}, sorted(modules)
+        assert "socket" not in modules and "enum" not in modules
+        assert daemon.health()["requests_relay"] == 1
+
+
+def test_relay_carries_the_callers_environment(env: dict[str, str], tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "hookmux.toml").write_text('[plugins.alpha]\ngreeting = "from the project"\n')
+    event = bash("echo hmtest-context", tmp_path, "PostToolUse")
+    with served(env) as daemon:
+
+        def context(**extra: str) -> str:
+            proc = daemon.run(event, **extra)
+            assert proc.returncode == 0, proc.stderr
+            return str(json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"])
+
+        assert context().startswith("alpha-context for toolu_test")
+        assert context(HOOKMUX__ALPHA__GREETING="hi").startswith("hi for toolu_test")
+        assert context(HOOKMUX_DISABLED="alpha") == "beta-context for toolu_test"
+        assert context(HOOKMUX_PLUGINS="alpha").startswith("alpha-context") and "beta" not in context(
+            HOOKMUX_PLUGINS="alpha"
+        )
+        assert context(CLAUDE_PROJECT_DIR=str(project)).startswith("from the project for toolu_test")
+        assert daemon.health()["requests_relay"] == 6  # every one relayed, none routed in-process
+
+
+def test_config_changes_need_no_restart(env: dict[str, str], tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    event = bash("hmtest-deny", project)
+    with served(env) as daemon:
+        pid, started = daemon.pid(), daemon.health()["uptime_s"]
+        assert b"deny" in daemon.run(event).stdout
+        (project / ".claude" / "hookmux.toml").write_text("[hookmux]\ndisabled = ['alpha']\n")
+        assert daemon.run(event).stdout == b""
+        assert daemon.post(event) == (200, b"")
+        (project / ".claude" / "hookmux.toml").write_text("[plugins.alpha]\nenabled = true\n")
+        assert b"deny" in daemon.post(event)[1]
+        health = daemon.health()
+        assert daemon.pid() == pid and health["uptime_s"] > started and health["requests_relay"] == 2
+
+
+def test_other_users_get_nothing(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    python = "/usr/bin/python3"
+    if os.getuid() != 0 or not os.access(python, os.X_OK):
+        pytest.skip("needs root (to act as another local user) and a system python3")
+    nobody = 65534
+    # Somewhere another user can reach: a long home puts the socket in $XDG_RUNTIME_DIR.
+    base = Path(tempfile.mkdtemp(prefix="hookmux-users-", dir="/tmp"))
+    base.chmod(0o711)
+    env = hookmux_cli.env(HOOKMUX_HOME=str(base / ("d" * 90) / "home"), XDG_RUNTIME_DIR=str(base))
+    try:
+        with served(env) as daemon:
+            socket_path = daemon.health()["socket"]
+            assert socket_path.startswith(str(base))
+            probe = f"""
+import http.client, json, socket
+out = {{}}
+try:
+    open({str(daemon.home / "daemon" / "token")!r}).read(); out["token"] = "read"
+except PermissionError:
+    out["token"] = "denied"
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect({socket_path!r}); out["relay"] = "connected"
+except PermissionError:
+    out["relay"] = "denied"
+c = http.client.HTTPConnection("127.0.0.1", {daemon.port})
+c.request("POST", "/hook", body=b"{{}}", headers={{"Authorization": "Bearer guess"}})
+r = c.getresponse(); out["http"] = [r.status, r.read().decode()]
+print(json.dumps(out))
+"""
+            proc = subprocess.run([python, "-c", probe], user=nobody, capture_output=True, text=True,
+                                  check=True, cwd="/")  # fmt: skip
+            assert json.loads(proc.stdout) == {"token": "denied", "relay": "denied", "http": [401, ""]}
+            # Even with its directory opened up, the relay answers only its own user (SO_PEERCRED).
+            directory = os.path.dirname(socket_path)
+            os.chmod(directory, 0o755)
+            os.chmod(socket_path, 0o777)
+            try:
+                relay_probe = f"""
+import socket
+s = socket.socket(socket.AF_UNIX); s.connect({socket_path!r})
+try:
+    s.sendall(b"HMXQP" + (3).to_bytes(4, "big") + b"0.1" + (0).to_bytes(4, "big"))
+    print("answered" if s.recv(100) else "closed")
+except ConnectionResetError:
+    print("closed")
+"""
+                proc = subprocess.run([python, "-c", relay_probe], user=nobody, capture_output=True, text=True,
+                                      check=True, cwd="/")  # fmt: skip
+                assert proc.stdout.strip() == "closed", proc.stderr  # without an answer
+            finally:
+                os.chmod(directory, 0o700)
+            assert daemon.health()["status"] == "ok"
+            assert daemon.health()["requests_http"] == 0
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_crashing_and_hanging_plugins_never_take_the_daemon_down(
+    hookmux_cli: HookmuxCLI, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    install_plugin(
+        site,
+        "exiter",
+        """
+        import os
+        from hookmux import hookimpl
+
+        @hookimpl(matcher="Bash", commands=["hmtest-exit*"])
+        def hookmux_pre_tool_use(event):
+            if "interrupt" in event.command:
+                raise KeyboardInterrupt
+            raise SystemExit(3)
+        """,
+    )
+    env = hookmux_cli.env(PYTHONPATH=str(site), HOOKMUX_BREAKER_THRESHOLD="1000")
+    with served(env) as daemon:
+        pid = daemon.pid()
+        for command in ("hmtest-crash", "hmtest-exit", "hmtest-exit interrupt", "hmtest-closed crash"):
+            relayed = daemon.run(bash(command, tmp_path))
+            assert relayed.returncode == 0, relayed.stderr
+            status, body = daemon.post(bash(command, tmp_path))
+            assert status == 200
+            if "closed" in command:
+                assert json.loads(body)["hookSpecificOutput"]["permissionDecision"] == "deny"
+                assert b'"deny"' in relayed.stdout
+            else:
+                assert body == b"" and relayed.stdout == b""
+                assert b"error: raised" in relayed.stderr
+        started = time.monotonic()
+        status, body = daemon.post(bash("hmtest-closed hang", tmp_path))
+        assert 0.4 < time.monotonic() - started < 5  # abandoned at its 0.5 s timeout
+        assert json.loads(body)["hookSpecificOutput"]["permissionDecision"] == "deny"
+        assert daemon.health()["hung_threads"] == 1
+        assert daemon.pid() == pid and daemon_pids(daemon.home) == {pid}
+
+
+def test_too_many_hung_handlers_restart_the_daemon(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    from hookmux.daemon import MAX_HUNG_THREADS
+
+    env = hookmux_cli.env(HOOKMUX_BREAKER_THRESHOLD="1000", HOOKMUX_BREAKER_MAX_FAILURE_RATE="1.0")
+    with served(env) as daemon:
+        pid = daemon.pid()
+        for i in range(MAX_HUNG_THREADS - 1):
+            assert daemon.post(bash(f"hmtest-hang {i}", tmp_path))[0] == 200
+        assert daemon.health()["hung_threads"] == MAX_HUNG_THREADS - 1
+        uptime = daemon.health()["uptime_s"]
+        assert daemon.post(bash("hmtest-hang last", tmp_path))[0] == 200
+        # re-executed in place: same pid, same sockets, fresh process (no hung thread)
+        health = wait_for(lambda: (h := _health_or_none(daemon)) and h["uptime_s"] < uptime and h)
+        assert health["hung_threads"] == 0 and daemon.pid() == pid
+        assert b"deny" in daemon.post(bash("hmtest-deny", tmp_path))[1]
+        log = (daemon.home / "daemon" / "daemon.log").read_text()
+        assert f"restarting: {MAX_HUNG_THREADS} handler threads hang" in log
+
+
+def _health_or_none(daemon: Served) -> dict[str, Any] | None:
+    try:
+        return daemon.health()
+    except (OSError, AssertionError):
+        return None
+
+
+def test_installed_and_upgraded_plugins_are_picked_up(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    env = hookmux_cli.env(PYTHONPATH=str(site))
+    source = """
+    from hookmux import hookimpl
+    from hookmux.answers import PreToolUseAnswer
+
+    @hookimpl(matcher="Bash", commands=["newcomer*"])
+    def hookmux_pre_tool_use(event):
+        return PreToolUseAnswer(permission="deny", reason="VERSION")
+    """
+    event = bash("newcomer here", tmp_path)
+
+    def reason(answer: bytes) -> str | None:
+        return json.loads(answer)["hookSpecificOutput"]["permissionDecisionReason"] if answer else None
+
+    with served(env) as daemon:
+        pid = daemon.pid()
+        assert daemon.run(event).stdout == b"" and daemon.post(event) == (200, b"")
+        install_plugin(site, "newcomer", source.replace("VERSION", "one"))
+        # The first event after the install: routed by a fresh process, then the daemon restarts.
+        assert reason(daemon.run(event).stdout) == "one"
+        wait_for(lambda: "newcomer" in ((_health_or_none(daemon) or {}).get("plugins_loaded") or ""))
+        assert reason(daemon.run(event).stdout) == "one"
+        assert daemon.health()["requests_relay"] == 1  # the first one was routed in-process
+        time.sleep(0.05)  # a new mtime for the upgraded source
+        install_plugin(site, "newcomer", source.replace("VERSION", "two"), version="2.0")
+        assert reason(daemon.post(event)[1]) == "two"  # http: a fresh `hookmux run` answers it
+        wait_for(
+            lambda: (
+                (h := _health_or_none(daemon))
+                and h["requests_http"] == 0
+                and "newcomer" in h["plugins_loaded"]
+            )
+        )
+        assert reason(daemon.post(event)[1]) == "two"
+        assert reason(daemon.run(event).stdout) == "two"
+        assert daemon.pid() == pid
+        assert daemon.health()["requests_http"] == 1 and daemon.health()["requests_relay"] == 1
+
+
+def test_without_a_daemon_run_answers_and_starts_one(env: dict[str, str], tmp_path: Path) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    daemon = Served(env, home, free_port())
+    on = {**env, "HOOKMUX_SERVE": "1", "HOOKMUX_SERVE_PORT": str(daemon.port)}
+    try:
+        proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(bash("hmtest-deny", tmp_path)).encode(),
+                              env=on, capture_output=True, check=True, timeout=60)  # fmt: skip
+        assert b"alpha refuses" in proc.stdout and proc.stderr == b""
+        wait_for(lambda: _health_or_none(daemon))
+        assert len(daemon_pids(home)) == 1
+        proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(bash("hmtest-deny", tmp_path)).encode(),
+                              env=on, capture_output=True, check=True, timeout=60)  # fmt: skip
+        assert b"alpha refuses" in proc.stdout and daemon.health()["requests_relay"] == 1
+    finally:
+        daemon.stop()
+
+
+def test_serve_zero_or_config_keeps_everything_in_process(env: dict[str, str], tmp_path: Path) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    event = json.dumps(bash("hmtest-deny", tmp_path)).encode()
+    config = Path(env["XDG_CONFIG_HOME"]) / "hookmux"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("[hookmux]\nserve = false\n")
+    unset = {k: v for k, v in env.items() if k != "HOOKMUX_SERVE"}  # the config decides
+    try:
+        for run_env in ({**env, "HOOKMUX_SERVE": "0"}, unset):
+            proc = subprocess.run([hookmux_executable(), "run"], input=event, env=run_env,
+                                  capture_output=True, check=True, timeout=60)  # fmt: skip
+            assert b"alpha refuses" in proc.stdout
+        time.sleep(1.0)
+        assert not daemon_pids(home) and not (home / "daemon" / "daemon.json").exists()
+    finally:
+        Served(env, home, 0).stop()
+    # HOOKMUX_SERVE=0 does not relay even to a running daemon
+    with served(env) as daemon:
+        proc = subprocess.run([hookmux_executable(), "run"], input=event, env={**env, "HOOKMUX_SERVE": "0"},
+                              capture_output=True, check=True, timeout=60)  # fmt: skip
+        assert b"alpha refuses" in proc.stdout and daemon.health()["requests_relay"] == 0
+
+
+def test_concurrent_autostarts_start_one_daemon(env: dict[str, str], tmp_path: Path) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    daemon = Served(env, home, free_port())
+    on = {**env, "HOOKMUX_SERVE": "1", "HOOKMUX_SERVE_PORT": str(daemon.port)}
+    event = json.dumps(bash("hmtest-deny", tmp_path)).encode()
+    try:
+        procs = [subprocess.Popen([hookmux_executable(), "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  env=on) for _ in range(8)]  # fmt: skip
+        outputs = [p.communicate(event, timeout=60)[0] for p in procs]
+        assert all(b"alpha refuses" in out for out in outputs)
+        wait_for(lambda: _health_or_none(daemon))
+        time.sleep(0.5)
+        assert len(daemon_pids(home)) == 1
+    finally:
+        daemon.stop()
+
+
+def test_a_second_daemon_refuses_and_a_taken_port_is_a_clear_error(env: dict[str, str]) -> None:
+    with served(env) as daemon:
+        second = daemon.hookmux("serve", "--foreground", f"--port={free_port()}", timeout=30)
+        assert second.returncode == 1 and "already runs" in second.stderr
+        other = {**env, "HOOKMUX_HOME": str(daemon.home.parent / "other-home")}
+        taken = subprocess.run([hookmux_executable(), "serve", "--foreground", f"--port={daemon.port}"],
+                               env=other, capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+        assert taken.returncode == 1
+        assert f"port {daemon.port} on 127.0.0.1 is in use by another process" in taken.stderr
+        detached = subprocess.run([hookmux_executable(), "serve", f"--port={daemon.port}"],
+                                  env=other, capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+        assert detached.returncode == 1 and "in use" in detached.stdout
+
+
+def test_stale_socket_and_state_after_a_kill(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        old = daemon.pid()
+        socket_path = daemon.health()["socket"]
+        os.kill(old, signal.SIGKILL)
+        wait_for(lambda: not daemon_pids(daemon.home))
+        assert os.path.exists(socket_path)  # left behind
+        proc = daemon.run(bash("hmtest-deny", tmp_path), HOOKMUX_SERVE="0")
+        assert b"alpha refuses" in proc.stdout
+        status = daemon.hookmux("serve", "status", "--json")
+        assert status.returncode == 1 and json.loads(status.stdout)["running"] is False
+        daemon.start()
+        assert daemon.pid() != old and daemon.health()["status"] == "ok"
+        assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
+        assert daemon.health()["requests_relay"] == 1
+
+
+def test_stop_answers_events_in_flight_then_cleans_up(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        socket_path = daemon.health()["socket"]
+        answers: list[tuple[int, bytes]] = []
+        slow = threading.Thread(
+            target=lambda: answers.append(daemon.post(bash("hmtest-closed hang", tmp_path)))
+        )
+        slow.start()
+        wait_for(lambda: daemon.health()["in_flight"] == 1)
+        stop = daemon.hookmux("serve", "stop", "--json")
+        slow.join(10)
+        assert json.loads(stop.stdout) == {"was_running": True, "stopped": True, "home": str(daemon.home)}
+        assert answers and answers[0][0] == 200 and b"deny" in answers[0][1]
+        assert not os.path.exists(socket_path) and not (daemon.home / "daemon" / "daemon.json").exists()
+        assert not daemon_pids(daemon.home)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", daemon.port), timeout=1)
+        assert daemon.run(bash("hmtest-deny", tmp_path), HOOKMUX_SERVE="0").returncode == 0
+
+
+def test_sigterm_stops_gracefully(env: dict[str, str]) -> None:
+    with served(env) as daemon:
+        os.kill(daemon.pid(), signal.SIGTERM)
+        wait_for(lambda: not daemon_pids(daemon.home))
+        assert not (daemon.home / "daemon" / "daemon.json").exists()
+        assert "stopping: SIGTERM" in (daemon.home / "daemon" / "daemon.log").read_text()
+
+
+def test_idle_exit(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env, "--idle-timeout=1") as daemon:
+        daemon.run(bash("hmtest-deny", tmp_path))
+        wait_for(lambda: not daemon_pids(daemon.home), timeout=10)
+        assert "stopping: idle for 1 s" in (daemon.home / "daemon" / "daemon.log").read_text()
+
+
+def test_ensure_starts_the_daemon_and_keeps_it_for_a_live_session(env: dict[str, str]) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    port = free_port()
+    daemon = Served({**env, "HOOKMUX_SERVE_IDLE": "1"}, home, port)
+    try:
+        # Claude Code runs the hook; the session (its parent process) is alive meanwhile.
+        session = subprocess.Popen(
+            [sys.executable, "-c", f"import subprocess, sys; subprocess.run([{hookmux_executable()!r}, "
+             f"'serve', 'ensure', '--port={port}'], input=b'{{}}'); sys.stdin.read()"],
+            stdin=subprocess.PIPE, env=daemon.env,
+        )  # fmt: skip
+        wait_for(lambda: (h := _health_or_none(daemon)) and h["sessions"] == 1)
+        time.sleep(2.5)  # longer than the idle timeout: kept for the live session
+        assert _health_or_none(daemon) is not None
+        session.communicate(b"", timeout=30)
+        wait_for(lambda: not daemon_pids(home), timeout=10)
+        # when the daemon runs, ensure exits at once without loading the command line
+        daemon.start()
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", hookmux_executable(), "serve", "ensure", f"--port={port}"],
+            input=b"{}", env=daemon.env, capture_output=True, check=True, timeout=30,
+        )  # fmt: skip
+        assert proc.stdout == b"" and b"| click" not in proc.stderr and b"| json" not in proc.stderr
+        # a daemon on another port than the hooks use is a problem the user sees
+        proc = subprocess.run([hookmux_executable(), "serve", "ensure", f"--port={free_port()}"],
+                              input=b"{}", env=daemon.env, capture_output=True, check=True, timeout=30)  # fmt: skip
+        assert "cannot take http hooks on port" in json.loads(proc.stdout)["systemMessage"]
+    finally:
+        daemon.stop()
+
+
+def test_long_home_paths_get_a_private_socket_elsewhere(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    home = tmp_path / ("deep-" * 20) / "hookmux-home"
+    env = hookmux_cli.env(HOOKMUX_HOME=str(home))
+    with served(env) as daemon:
+        socket_path = daemon.health()["socket"]
+        assert not socket_path.startswith(str(home)) and len(socket_path) < 100
+        assert stat.S_IMODE(os.stat(os.path.dirname(socket_path)).st_mode) == 0o700
+        assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
+        assert daemon.health()["requests_relay"] == 1
+
+
+# -- hookmux install --transport http -------------------------------------------------------
+
+
+def _install(env: dict[str, str], project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [hookmux_executable(), "install", "--scope", "project", "--project-dir", str(project), *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def _handlers(settings: dict[str, Any], event: str) -> list[tuple[str | None, dict[str, Any]]]:
+    return [(g.get("matcher"), h) for g in settings.get("hooks", {}).get(event, []) for h in g["hooks"]]
+
+
+def test_install_http_writes_http_hooks_and_keeps_the_token_out_of_the_committed_file(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    port = free_port()
+    env = {**env, "HOME": str(tmp_path / "home"), "HOOKMUX_SERVE_PORT": str(port)}
+    proc = _install(env, project, "--transport", "http")
+    assert proc.returncode == 0, proc.stderr
+    shared = json.loads((project / ".claude" / "settings.json").read_text())
+    local_file = project / ".claude" / "settings.local.json"
+    local = json.loads(local_file.read_text())
+    token = (Path(env["HOOKMUX_HOME"]) / "daemon" / "token").read_text().strip()
+    assert local == {"env": {"HOOKMUX_TOKEN": token}} and stat.S_IMODE(local_file.stat().st_mode) == 0o600
+    assert token not in json.dumps(shared) and "env" not in shared and token not in proc.stdout + proc.stderr
+    [(matcher, pre)] = _handlers(shared, "PreToolUse")
+    assert matcher == "Bash" and pre["if"] == "Bash(hmtest-*)"
+    assert pre["type"] == "http" and pre["url"].startswith(f"http://127.0.0.1:{port}/hook?deadline=")
+    assert pre["headers"] == {"Authorization": "Bearer $HOOKMUX_TOKEN"} and pre["allowedEnvVars"] == [
+        "HOOKMUX_TOKEN"
+    ]
+    ensure = {"type": "command", "command": hookmux_executable(), "args": ["serve", "ensure", f"--port={port}"],
+              "timeout": 30}  # fmt: skip
+    session = _handlers(shared, "SessionStart")
+    assert [m for m, _ in session] == ["startup", None] and session[1][1] == ensure
+    assert session[0][1]["args"][0] == "run"  # answers even before the daemon is up
+    prompt = _handlers(shared, "UserPromptSubmit")
+    assert [h["type"] for _, h in prompt] == ["http", "command"] and prompt[1][1] == ensure
+    [(_, task)] = _handlers(shared, "TaskCompleted")
+    assert task["type"] == "command" and task["args"][0] == "run"  # blocks need exit code 2
+    assert "TaskCompleted stays a command hook" in proc.stderr
+    # idempotent, both files
+    again = _install(env, project, "--transport", "http")
+    assert "already up to date" in again.stdout and json.loads(local_file.read_text()) == local
+
+    with served(env, port=port) as daemon:
+        # What Claude Code sends: the event, the header with $HOOKMUX_TOKEN from the settings env.
+        header = pre["headers"]["Authorization"].replace("$HOOKMUX_TOKEN", local["env"]["HOOKMUX_TOKEN"])
+        url = pre["url"].removeprefix(f"http://127.0.0.1:{port}")
+        status, body, _ = daemon.request("POST", url, json.dumps(bash("hmtest-deny", project)).encode(),
+                                         token=None, headers={"Authorization": header})  # fmt: skip
+        assert status == 200 and json.loads(body)["hookSpecificOutput"]["permissionDecision"] == "deny"
+        ran = subprocess.run([ensure["command"], *ensure["args"]], input=b"{}", env=env, capture_output=True,
+                             timeout=30, check=True)  # fmt: skip
+        assert ran.stdout == b""
+        doctor = subprocess.run([hookmux_executable(), "doctor", "--project-dir", str(project)], env=env,
+                                capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert f"answers on 127.0.0.1:{port}" in doctor.stdout, doctor.stdout
+        assert "FAIL settings:project" not in doctor.stdout, doctor.stdout
+
+    # back to the command transport: no http hook, no token left
+    proc = _install(env, project)
+    assert proc.returncode == 0, proc.stderr
+    shared = json.loads((project / ".claude" / "settings.json").read_text())
+    assert all(
+        h["type"] == "command" and h["args"][0] == "run"
+        for e in shared["hooks"]
+        for _, h in _handlers(shared, e)
+    )
+    assert json.loads(local_file.read_text()) == {}
+    # and uninstall removes everything hookmux wrote, in both files
+    assert _install(env, project, "--transport", "http").returncode == 0
+    uninstall = subprocess.run([hookmux_executable(), "uninstall", "--scope", "project", "--project-dir",
+                                str(project)], env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert "removed" in uninstall.stdout
+    assert json.loads((project / ".claude" / "settings.json").read_text()) == {}
+    assert json.loads(local_file.read_text()) == {}
+
+
+def test_install_http_user_scope_keeps_the_token_private(env: dict[str, str], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    settings = home / ".claude" / "settings.json"
+    settings.write_text(json.dumps({"env": {"FOO": "bar"}, "model": "opus"}))
+    settings.chmod(0o644)
+    env = {**env, "HOME": str(home)}
+    dry = subprocess.run([hookmux_executable(), "install", "--transport", "http", "--dry-run"], env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    token = (Path(env["HOOKMUX_HOME"]) / "daemon" / "token").read_text().strip()
+    assert "HOOKMUX_TOKEN" in dry.stdout and token not in dry.stdout
+    subprocess.run([hookmux_executable(), "install", "--transport", "http"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    written = json.loads(settings.read_text())
+    assert written["env"] == {"FOO": "bar", "HOOKMUX_TOKEN": token} and written["model"] == "opus"
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    subprocess.run([hookmux_executable(), "uninstall"], env=env, check=True, capture_output=True)
+    assert json.loads(settings.read_text()) == {"env": {"FOO": "bar"}, "model": "opus"}
