@@ -1,0 +1,302 @@
+"""What hooks cost a real Claude Code session: the real CLI, a scripted session of 60 tool calls.
+
+The real Claude Code 2.1.330 (``tests/support/claude_cli.py``) runs offline against
+the loopback Messages API stand-in (``tests/support/messages_api.py``), which
+scripts the first 60 tool calls of ``bench/scenario.py``'s session (Read, Edit,
+Write and Bash on a SpecWeave project; the Bash test runs are ``printf`` with the
+recorded output and exit code). The same session runs with each configuration:
+
+* no hooks: the session's own wall time, the baseline;
+* ``/bin/true`` on every PreToolUse and PostToolUse (matcher ``*``): Claude Code's
+  own floor per hook (spawning a process that does nothing);
+* hookmux with the five plugins as ``hookmux install --scope project`` wires them:
+  command transport cold (``HOOKMUX_SERVE=0``), command transport relayed to a
+  running ``hookmux serve``, and http (``--transport http``);
+* SpecWeave's bash + jq hooks (seed 002, ``bench/specweave_bash/hooks.json``) and,
+  for the same work, hookmux with hookmux-specstatus and hookmux-metadata only.
+
+Each run gets a fresh project and HOME; runs of the configurations are interleaved
+(round-robin, the order rotating each round). Hook invocations per configuration
+come from one calibration run that records every event Claude Code fires, matched
+against each configuration's settings the way Claude Code matches them.
+Per-hook overhead = (median wall - median wall without hooks) / invocations.
+
+    python bench/claude_session.py [--runs 3] [--tool-calls 60] [--quick] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import benchlib as bl
+from scenario import ToolCall, tool_calls
+
+sys.path.insert(0, str(bl.REPO))
+from tests.support.claude_cli import CLAUDE_CODE_VERSION, find_claude, run_claude
+from tests.support.messages_api import MessagesAPI, ScriptEntry, Text, ToolUse
+
+CONFIGS: dict[str, str] = {
+    "none": "no hooks",
+    "true": "`/bin/true` on PreToolUse + PostToolUse",
+    "cold": "hookmux, command, cold",
+    "relay": "hookmux, command → relay to `hookmux serve`",
+    "http": "hookmux, http (`hookmux serve`)",
+    "bash": "SpecWeave bash + jq hooks (seed 002)",
+    "spec_hookmux": "hookmux, SpecWeave plugins only, cold",
+}
+DAEMON_CONFIGS = ("relay", "http")
+
+
+def bash_command(call: ToolCall) -> str:
+    """The call's command as a cheap ``printf`` with the recorded output and exit code (the
+    original stays in a comment, so hooks matching on it still see it)."""
+    output = call.summary.split("\n", 1)[1] if call.exit_code else call.summary
+    text = f"printf '%s\\n' {shlex.quote(output)}"
+    if call.exit_code:
+        text += f"; exit {call.exit_code}"
+    return f"{text}  # {call.input['command']}"
+
+
+def script(project: Path, count: int) -> list[ScriptEntry]:
+    """The first ``count`` tool calls, one assistant turn per batch, then a closing text."""
+    calls = [c for c in tool_calls(str(project)) if not c.stream_only][:count]
+    turns: dict[int, list[ToolUse | Text]] = {}
+    for call in calls:
+        tool_input = dict(call.input)
+        if call.name == "Bash":
+            tool_input["command"] = bash_command(call)
+        turns.setdefault(call.batch, []).append(ToolUse(call.name, tool_input))
+    entries: list[ScriptEntry] = [blocks for blocks in turns.values()]
+    entries.append(Text("All tasks are checked off."))
+    return entries
+
+
+class Config:
+    def __init__(self, key: str, root: Path) -> None:
+        self.key = key
+        self.root = root / key
+        self.root.mkdir(parents=True)
+        self.env: dict[str, str] = {}
+        self.settings_files: dict[str, str] = {}
+        self.settings: dict[str, Any] = {"hooks": {}, "env": {}}
+        self.daemon: bl.Daemon | None = None
+        self.reason = ""
+        if key in ("cold", "relay", "http", "spec_hookmux"):
+            self.env = {
+                "HOOKMUX_HOME": str(self.root / "hookmux-home"),
+                "XDG_CONFIG_HOME": str(self.root / "config"),
+            }
+        if key in DAEMON_CONFIGS:
+            self.env["HOOKMUX_SERVE_PORT"] = str(bl.free_port())
+        if key in ("cold", "spec_hookmux"):
+            self.env["HOOKMUX_SERVE"] = "0"
+        if key in ("cold", "relay", "http"):
+            self.env["HOOKMUX_PLUGINS"] = ",".join(bl.PLUGINS)  # not the test plugins tox installs too
+        if key == "spec_hookmux":
+            self.env["HOOKMUX_PLUGINS"] = "specstatus,metadata"
+
+    def setup(self) -> bool:
+        """Write the settings once into a template project (copied into each run's)."""
+        template = self.root / "template"
+        (template / ".claude").mkdir(parents=True)
+        if self.key == "true":
+            hook = {"matcher": "*", "hooks": [{"type": "command", "command": "/bin/true"}]}
+            self._write(template, {"hooks": {"PreToolUse": [hook], "PostToolUse": [hook]}})
+        elif self.key == "bash":
+            if shutil.which("jq") is None:
+                self.reason = "jq is not installed"
+                return False
+            text = (
+                (bl.BASH_PATTERN / "hooks.json")
+                .read_text()
+                .replace("${CLAUDE_PLUGIN_ROOT}", str(bl.BASH_PATTERN))
+            )
+            self._write(template, {"hooks": json.loads(text)["hooks"]})
+        elif self.key != "none":
+            env = bl.clean_env(HOME=str(self.root / "home"), **self.env)
+            if self.key in DAEMON_CONFIGS:
+                self.daemon = bl.Daemon(env)
+                if not self.daemon.start():
+                    self.reason = self.daemon.problem
+                    return False
+            transport = "http" if self.key == "http" else "command"
+            problem = bl.install_hookmux(template, env, transport)
+            if problem:
+                self.reason = f"hookmux install --transport {transport}: {problem}"
+                return False
+        for path in (template / ".claude").glob("settings*.json"):
+            self.settings_files[path.name] = path.read_text()
+        self.settings = bl.load_settings(template)
+        return True
+
+    def _write(self, project: Path, settings: dict[str, Any]) -> None:
+        (project / ".claude" / "settings.json").write_text(json.dumps(settings, indent=2))
+
+    def workspace(self, run: int) -> bl.Workspace:
+        ws = bl.make_workspace(self.root / f"run{run}")
+        for name, text in self.settings_files.items():
+            (ws.project / ".claude" / name).write_text(text)
+        return ws
+
+    def invocations(self, events: list[dict[str, Any]], project: str) -> int:
+        return sum(len(bl.handlers_for(self.settings, e, project)) for e in events)
+
+    def close(self) -> None:
+        if self.daemon is not None:
+            self.daemon.stop()
+
+
+RECORDER = "import sys; open(sys.argv[1], 'ab').write(sys.stdin.buffer.read() + b'\\n')"
+
+
+def calibrate(claude: Path, root: Path, count: int) -> tuple[list[dict[str, Any]], str]:
+    """Every event Claude Code fires during the session (a recording hook on every event)."""
+    from hookmux.events import EVENT_NAMES
+
+    ws = bl.make_workspace(root / "calibration")
+    log = root / "calibration-events.ndjson"
+    hook = {"type": "command", "command": sys.executable, "args": ["-c", RECORDER, str(log)]}
+    settings = {"hooks": {event: [{"hooks": [hook]}] for event in EVENT_NAMES}}
+    (ws.project / ".claude" / "settings.json").write_text(json.dumps(settings))
+    with MessagesAPI(script(ws.project, count)) as api:
+        run = run_claude(claude, ws.project, ws.home, api.url, timeout=600)
+    if run.returncode != 0:
+        raise RuntimeError(f"calibration run failed: {run.describe()}")
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return events, str(ws.project)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    claude = find_claude()
+    info = bl.machine_info()
+    if claude is None:
+        return {**info, "available": False, "reason": f"Claude Code {CLAUDE_CODE_VERSION} is not installed"}
+    root = Path(tempfile.mkdtemp(prefix="hookmux-claude-bench-"))
+    configs: dict[str, Config] = {}
+    rows = []
+    try:
+        for key, label in CONFIGS.items():
+            config = Config(key, root)
+            if config.setup():
+                configs[key] = config
+            else:
+                rows.append({"key": key, "configuration": label, "available": False, "reason": config.reason})
+                print(f"{label}: not available ({config.reason})", file=sys.stderr)
+        events, calibration_project = calibrate(claude, root, args.tool_calls)
+        fired = {}
+        for event in events:
+            fired[event["hook_event_name"]] = fired.get(event["hook_event_name"], 0) + 1
+        walls: dict[str, list[float]] = {k: [] for k in configs}
+        failures: dict[str, list[str]] = {k: [] for k in configs}
+        keys = list(configs)
+        started = time.monotonic()
+        for number in range(args.runs):
+            shift = number % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                config = configs[key]
+                ws = config.workspace(number)
+                with MessagesAPI(script(ws.project, args.tool_calls)) as api:
+                    result = run_claude(claude, ws.project, ws.home, api.url, timeout=900,
+                                        extra_env=config.env)  # fmt: skip
+                    results = api.tool_results()
+                if result.returncode != 0 or len(results) < args.tool_calls:
+                    failures[key].append(f"exit {result.returncode}, {len(results)} tool results")
+                walls[key].append(result.duration)
+                time.sleep(0.5)  # let background work of the run finish
+            print(f"round {number + 1}/{args.runs} done, {time.monotonic() - started:.0f} s", file=sys.stderr)
+    finally:
+        for config in configs.values():
+            config.close()
+        shutil.rmtree(root, ignore_errors=True)
+    base = statistics.median(walls["none"])
+    for key, config in configs.items():
+        median = statistics.median(walls[key])
+        calls = config.invocations(events, calibration_project)
+        overhead = median - base
+        rows.append({
+            "key": key,
+            "configuration": CONFIGS[key],
+            "available": True,
+            "runs_s": [round(w, 3) for w in walls[key]],
+            "wall_s": round(median, 3),
+            "hook_invocations": calls,
+            "overhead_s": round(overhead, 3),
+            "per_invocation_ms": round(overhead * 1000 / calls, 2) if calls else None,
+            "overhead_pct": round(overhead * 100 / base, 1),
+            "failures": failures[key],
+        })  # fmt: skip
+    order = list(CONFIGS)
+    rows.sort(key=lambda r: order.index(r["key"]))
+    return {
+        **info,
+        "available": True,
+        "claude_code": CLAUDE_CODE_VERSION,
+        "runs": args.runs,
+        "tool_calls": args.tool_calls,
+        "events_fired": fired,
+        "mode": "quick" if args.quick else "full",
+        "rows": rows,
+    }
+
+
+def caption(report: dict[str, Any]) -> str:
+    if not report["available"]:
+        return f"real Claude Code session: not available ({report['reason']})"
+    events = sum(report["events_fired"].values())
+    return (f"Claude Code {report['claude_code']}, {report['tool_calls']} scripted tool calls ({events} hook events), "
+            f"median of {report['runs']} interleaved runs per configuration")  # fmt: skip
+
+
+def table(report: dict[str, Any]) -> list[str]:
+    if not report["available"]:
+        return []
+    lines = ["| configuration | hook invocations | wall time | overhead | per hook invocation | % of no-hooks wall |",
+             "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for row in report["rows"]:
+        if not row["available"]:
+            lines.append(f"| {row['configuration']} | not available: {row['reason']} ||||| ")
+            continue
+        per = "-" if row["per_invocation_ms"] is None else f"{row['per_invocation_ms']} ms"
+        lines.append(f"| {row['configuration']} | {row['hook_invocations']} | {row['wall_s']} s | "
+                     f"{row['overhead_s']:+} s | {per} | {row['overhead_pct']:+} % |")  # fmt: skip
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per configuration (default 3)")
+    parser.add_argument("--tool-calls", type=int, default=60)
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 run per configuration, 20 tool calls"
+    )
+    parser.add_argument("--json", type=Path, default=bl.RESULTS / "claude_session.json")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.tool_calls = 1, min(args.tool_calls, 20)
+    args.json.unlink(missing_ok=True)  # a run that fails leaves no stale results
+    report = run(args)
+    report["problems"] = [f"{r['configuration']}: runs that did not complete the session: {r['failures']}"
+                          for r in report.get("rows", []) if r.get("failures")]  # fmt: skip
+    bl.write_json(args.json, report)
+    print(f"{caption(report)}; {report['machine']}, {report['date']}")
+    print("\n".join(table(report)))
+    for problem in report["problems"]:
+        print(problem)
+    verdict = "ok" if not report["problems"] else "PROBLEMS"
+    print(f"check: every session completed its {args.tool_calls} tool calls: {verdict}")
+    return 0 if verdict == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
