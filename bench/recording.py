@@ -117,8 +117,10 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="hookmux-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE_"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(HOOKMUX_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"))
-    os.environ.update(HOOKMUX_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"))
+    # the test plugins only (capture, in the bench env too, takes every event), in-process
+    cold = {"HOOKMUX_PLUGINS": "alpha,beta,faulty,guarded,guards", "HOOKMUX_SERVE": "0"}
+    env.update(HOOKMUX_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"), **cold)
+    os.environ.update(HOOKMUX_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"), **cold)
     cold_ms = cold_first_dispatch(args.rounds, env)
     warm_ms = warm(args.events, home)
     whole_ms = whole_process(args.rounds, env)

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 GOAL_UNMATCHED = 1.5
+TEST_PLUGINS = "alpha,beta,faulty,guarded,guards"
 
 
 def event(command: str) -> bytes:
@@ -52,6 +53,10 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE_"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # users have .pyc files; so must the measurement
     env.update(HOOKMUX_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"))
+    # The cold path, routed to the test plugins only: the bench env also has the five
+    # plugins of plugins/ installed (capture takes every event), and a matched event
+    # would start `hookmux serve` and be relayed from the next round on.
+    env.update(HOOKMUX_PLUGINS=TEST_PLUGINS, HOOKMUX_SERVE="0")
     cases = {
         "python -c pass": ([sys.executable, "-c", "pass"], b""),
         "hookmux run, no plugin matches": ([hookmux, "run"], event("ls -la")),
