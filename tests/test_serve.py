@@ -212,7 +212,7 @@ s = socket.socket(socket.AF_UNIX); s.connect({socket_path!r})
 try:
     s.sendall(b"HMXQP" + (3).to_bytes(4, "big") + b"0.1" + (0).to_bytes(4, "big"))
     print("answered" if s.recv(100) else "closed")
-except ConnectionResetError:
+except (ConnectionResetError, BrokenPipeError):
     print("closed")
 """
                 proc = subprocess.run([python, "-c", relay_probe], user=nobody, capture_output=True, text=True,

@@ -19,7 +19,7 @@ def main() -> None:
         code = run(argv[1:])
         sys.exit(code)
     if argv[:2] == ["serve", "ensure"] and "--help" not in argv:
-        from hookmux.relay import ensure_main
+        from hookmux.serving import ensure_main
 
         sys.exit(ensure_main(argv[2:]))
     if argv[:1] == ["statusline"]:

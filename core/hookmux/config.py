@@ -276,3 +276,54 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
     return Settings(
         core=core, plugin_tables=plugin_tables, sources=sources, errors=tuple(dict.fromkeys(errors))
     )
+
+
+class SettingsCache:
+    """:func:`load_settings` for a long-lived process (``hookmux serve``).
+
+    Settings are reused while the config files keep their identity, size and
+    times and the ``HOOKMUX_*`` variables are the same, so a changed file takes
+    effect at the next event. Files changed within the last few seconds are always
+    read again: a second write in the same clock tick cannot hide behind an
+    unchanged modification time.
+    """
+
+    #: Files younger than this are read every time.
+    SETTLED = 2.0
+
+    def __init__(self, size: int = 256) -> None:
+        import threading
+
+        self._entries: dict[Any, Settings] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def load(self, project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
+        import time
+
+        files = config_files(project, environ)
+        stats: list[tuple[int, int, int, int] | None] = []
+        now = time.time()
+        for path in files:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                stats.append(None)
+                continue
+            except OSError:
+                return load_settings(project, environ)
+            if now - st.st_mtime < self.SETTLED:
+                return load_settings(project, environ)
+            stats.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        variables = tuple(sorted((k, v) for k, v in environ.items() if k.startswith("HOOKMUX_")))
+        key = (project, tuple(files), tuple(stats), variables)
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None:
+            return cached
+        settings = load_settings(project, environ)
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = settings
+        return settings

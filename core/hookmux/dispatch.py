@@ -384,6 +384,7 @@ def dispatch(
     environ: Mapping[str, str] | None = None,
     plugin_manager: Any = None,
     deferred: list[Callable[[], None]] | None = None,
+    settings_loader: Callable[[str | None, Mapping[str, str]], Settings] | None = None,
 ) -> Result:
     """Run ``handlers`` (already matched, in priority order) on ``raw``.
 
@@ -396,6 +397,8 @@ def dispatch(
         the variables each ``hookmux run`` relayed.
     :param plugin_manager: a plugin manager to reuse across events (plugins are
         registered on it once); by default a fresh one per event.
+    :param settings_loader: reads the settings for (project, environment), by default
+        :func:`~hookmux.config.load_settings` (the daemon passes a cache).
     :param deferred: when given, recording is appended to it as a callable, for
         the caller to run once the answer is out (the daemon does), instead of
         being done before this returns.
@@ -405,7 +408,7 @@ def dispatch(
     resolve = resolver or (lambda name: load_target(plugins[name]["target"]))
     env = os.environ if environ is None else environ
     project = project_dir(raw.get("cwd"), env)
-    settings = settings or load_settings(project, env)
+    settings = settings or (settings_loader or load_settings)(project, env)
     run = _Run(raw, home, settings, env)
     run.defer = deferred is not None
     run.messages.extend(f"hookmux: config: {one_line(e)}" for e in settings.errors)

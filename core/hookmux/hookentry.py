@@ -194,6 +194,17 @@ def _parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
     return opts
 
 
+def _manifest_identity(home: str) -> str:
+    """The manifest file this process found valid, as the daemon can compare it."""
+    from hookmux.manifest import manifest_file
+
+    try:
+        st = os.stat(manifest_file(home))
+    except OSError:
+        return "none"
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
+
+
 def _normal_args(opts: Mapping[str, Any]) -> list[str]:
     """The parsed options as arguments again (the daemon need not repeat warnings)."""
     args = [f"--transport={opts['transport']}"]
@@ -271,6 +282,8 @@ def answer(
     plugin_manager: Any = None,
     relay: bool = False,
     deferred: list[Any] | None = None,
+    settings_loader: Any = None,
+    matched: list[int] | None = None,
 ) -> tuple[int, Outcome | None]:
     """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
 
@@ -278,9 +291,24 @@ def answer(
     (``relay=True``: a matched event goes to a running ``hookmux serve`` first),
     and the daemon for relayed events. Never raises; returns the exit code and
     what is left to do after the answer (background jobs, hung handlers).
+    ``matched``: the positions in the manifest of the handlers the relaying
+    ``hookmux run`` matched (the daemon need not match again).
     """
     try:
-        return _handle(argv, data, out, err, environ, home, manifest, plugin_manager, relay, deferred)
+        return _handle(
+            argv,
+            data,
+            out,
+            err,
+            environ,
+            home,
+            manifest,
+            plugin_manager,
+            relay,
+            deferred=deferred,
+            settings_loader=settings_loader,
+            matched=matched,
+        )
     except BadInput as exc:
         print(f"hookmux: {exc}", file=err)
     except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
@@ -294,7 +322,7 @@ def _after_answer(outcome: Outcome, err: IO[str]) -> None:
     if outcome.start_daemon:
         try:
             from hookmux.config import load_settings
-            from hookmux.relay import autostart
+            from hookmux.serving import autostart
 
             if load_settings(outcome.project, outcome.environ).core.serve:
                 autostart(home)
@@ -330,6 +358,8 @@ def _handle(
     plugin_manager: Any,
     relay: bool,
     deferred: list[Any] | None = None,
+    settings_loader: Any = None,
+    matched: list[int] | None = None,
 ) -> tuple[int, Outcome | None]:
     opts = _parse_args(argv, err)
     if opts is None:
@@ -342,7 +372,15 @@ def _handle(
         from hookmux.manifest import load_manifest
 
         manifest = load_manifest(home)
-    handlers = matching_handlers(raw, manifest, environ)
+    handlers = None
+    if matched is not None:
+        try:
+            declared = manifest.get("events", {}).get(raw["hook_event_name"], ())
+            handlers = [declared[i] for i in matched]
+        except (IndexError, TypeError):
+            handlers = None
+    if handlers is None:
+        handlers = matching_handlers(raw, manifest, environ)
     resolver = None
     if (
         opts["wiring"] is not None
@@ -360,7 +398,13 @@ def _handle(
 
         if relaying.relay_enabled(environ):
             wait = relay_timeout(raw["hook_event_name"], opts["deadline"])
-            relayed = relaying.forward(home, _normal_args(opts), data, environ, wait)
+            args = _normal_args(opts)
+            if resolver is None:  # what this process matched, and in which manifest
+                declared = manifest["events"][raw["hook_event_name"]]
+                where = {id(h): i for i, h in enumerate(declared)}
+                args.append("--matched=" + ",".join(str(where[id(h)]) for h in handlers))
+                args.append(f"--manifest={_manifest_identity(home)}")
+            relayed = relaying.forward(home, args, data, environ, wait)
             if not isinstance(relayed, str):
                 code, stdout, stderr = relayed
                 out.write(stdout)
@@ -380,6 +424,7 @@ def _handle(
         environ=environ,
         plugin_manager=plugin_manager,
         deferred=deferred,
+        settings_loader=settings_loader,
     )
     for message in result.messages:
         print(message, file=err)

@@ -250,7 +250,7 @@ def _port(handler: dict[str, Any]) -> int | None:
 
 def _check_serve(checks: list[Check], scope: str, project: str, port: int | None) -> None:
     """The http transport needs the daemon, its token where Claude Code reads it, the port."""
-    from hookmux import relay
+    from hookmux import serving
     from hookmux.commands.install import token_settings_path
     from hookmux.daemon import read_token
     from hookmux.paths import hookmux_home
@@ -271,7 +271,7 @@ def _check_serve(checks: list[Check], scope: str, project: str, port: int | None
                 f"run `hookmux install --scope {scope} --transport http`",
             )
         )
-    info = relay.ping(home)
+    info = serving.ping(home)
     if info is None:
         checks.append(
             Check(

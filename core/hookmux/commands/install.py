@@ -54,7 +54,7 @@ def serve_port() -> int:
     """The port ``hookmux serve`` listens on: the user's config and variables decide
     (the daemon serves every project)."""
     from hookmux.config import load_settings
-    from hookmux.relay import default_port
+    from hookmux.serving import default_port
 
     return load_settings(None).core.serve_port or default_port()
 

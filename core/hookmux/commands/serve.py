@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
-from hookmux import relay
+from hookmux import relay, serving
 
 
 def _status(home: str) -> dict[str, Any]:
     from hookmux.daemon import lock_held, read_state
 
-    info = relay.ping(home)
+    info = serving.ping(home)
     state = read_state(home) or {}
     running = info is not None
     out: dict[str, Any] = {"running": running, "home": home, "socket": relay.socket_path(home)}
@@ -24,12 +24,12 @@ def _status(home: str) -> dict[str, Any]:
             out[key] = _typed(value)
     elif lock_held(home):
         out["problem"] = f"a daemon (pid {state.get('pid', '?')}) holds the lock but does not answer"
-    failure = relay.recent_failure(home)
+    failure = serving.recent_failure(home)
     if not running and failure:
         out["last_failure"] = failure
     if state.get("url"):
         out["url"] = state["url"]
-    out["log"] = relay.log_file(home)
+    out["log"] = serving.log_file(home)
     return out
 
 
@@ -120,10 +120,10 @@ def register(cli: click.Group) -> None:
             from hookmux.daemon import main
 
             raise SystemExit(main(["--foreground", *args]))
-        if relay.ping(home) is None:
-            relay.spawn(home, args, respect_failure=False)
+        if serving.ping(home) is None:
+            serving.spawn(home, args, respect_failure=False)
             ends = time.monotonic() + 15
-            while relay.ping(home) is None and time.monotonic() < ends:
+            while serving.ping(home) is None and time.monotonic() < ends:
                 time.sleep(0.05)
         status = _status(home)
         if as_json:
@@ -194,4 +194,4 @@ def register(cli: click.Group) -> None:
     def ensure_command(port: int | None) -> None:
         """For Claude Code's SessionStart hook: exit at once when the daemon runs,
         else start it and wait until it answers (written by `hookmux install --transport http`)."""
-        raise SystemExit(relay.ensure_main([f"--port={port}"] if port else []))
+        raise SystemExit(serving.ensure_main([f"--port={port}"] if port else []))
