@@ -98,22 +98,27 @@ def encode_answer(status: int, exit_code: int, stdout: bytes, stderr: bytes) -> 
     )
 
 
-def _recv_exactly(sock: object, size: int) -> bytes:
-    chunks = []
-    while size > 0:
-        chunk = sock.recv(min(size, 1 << 20))  # type: ignore[attr-defined]
-        if not chunk:
-            raise ConnectionError("the daemon closed the connection early")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+class _Reader:
+    """Reads an answer from the socket in as few ``recv`` calls as it arrives in."""
 
+    def __init__(self, sock: object) -> None:
+        self.sock = sock
+        self.buf = b""
 
-def _u32_from(sock: object, limit: int) -> int:
-    value = int.from_bytes(_recv_exactly(sock, 4), "big")
-    if value > limit:
-        raise ConnectionError("answer too large")
-    return value
+    def take(self, size: int) -> bytes:
+        while len(self.buf) < size:
+            chunk = self.sock.recv(max(size - len(self.buf), 65536))  # type: ignore[attr-defined]
+            if not chunk:
+                raise ConnectionError("the daemon closed the connection early")
+            self.buf += chunk
+        data, self.buf = self.buf[:size], self.buf[size:]
+        return data
+
+    def length(self) -> int:
+        value = int.from_bytes(self.take(4), "big")
+        if value > MAX_ANSWER_BYTES:
+            raise ConnectionError("answer too large")
+        return value
 
 
 def exchange(home: str, frame: bytes, timeout: float) -> tuple[int, int, bytes, bytes] | None:
@@ -132,12 +137,13 @@ def exchange(home: str, frame: bytes, timeout: float) -> tuple[int, int, bytes, 
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
             return None
         sock.sendall(frame)
-        head = _recv_exactly(sock, 9)
+        reader = _Reader(sock)
+        head = reader.take(9)
         if head[:4] != ANSWER:
             raise ConnectionError("not a hookmux answer")
         status, code = head[4], int.from_bytes(head[5:9], "big")
-        out = _recv_exactly(sock, _u32_from(sock, MAX_ANSWER_BYTES))
-        err = _recv_exactly(sock, _u32_from(sock, MAX_ANSWER_BYTES))
+        out = reader.take(reader.length())
+        err = reader.take(reader.length())
         return status, code, out, err
     finally:
         sock.close()
