@@ -97,6 +97,7 @@ class Config:
             }
         if key in DAEMON_CONFIGS:
             self.env["HOOKMUX_SERVE_PORT"] = str(bl.free_port())
+            self.env["HOOKMUX_SERVE"] = "1"  # run_claude's environment turns the relay off
         if key in ("cold", "spec_hookmux"):
             self.env["HOOKMUX_SERVE"] = "0"
         if key in ("cold", "relay", "http"):

@@ -53,8 +53,13 @@ def script(workspace: Workspace) -> list[Any]:
 
 
 def claude_env(env: dict[str, str]) -> dict[str, str]:
-    """What the hooks Claude Code starts need besides its clean environment: the state dir."""
-    return {"HOOKMUX_HOME": env["HOOKMUX_HOME"], "XDG_CONFIG_HOME": env["XDG_CONFIG_HOME"]}
+    """What the hooks Claude Code starts need besides its clean environment: the state dir,
+    and the warm path on (the harness turns it off for the other tests)."""
+    return {
+        "HOOKMUX_HOME": env["HOOKMUX_HOME"],
+        "XDG_CONFIG_HOME": env["XDG_CONFIG_HOME"],
+        "HOOKMUX_SERVE": "1",
+    }
 
 
 def test_http_hooks_deny_and_add_context_through_the_daemon(claude: Path, workspace: Workspace) -> None:

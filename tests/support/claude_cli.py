@@ -267,6 +267,9 @@ def claude_env(home_dir: Path, api_url: str, extra_env: dict[str, str] | None = 
         # Keep Claude Code's scratch dirs (/tmp/claude-<uid>, cc-socks) in home_dir.
         "TMPDIR": str(tmp),
         "CLAUDE_CODE_TMPDIR": str(tmp),
+        # `hookmux run` answers in-process and starts no `hookmux serve` that would
+        # outlive the run; tests of the warm path pass HOOKMUX_SERVE=1 in extra_env.
+        "HOOKMUX_SERVE": "0",
     }
     if extra_env:
         env.update(extra_env)
