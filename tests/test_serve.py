@@ -600,3 +600,54 @@ def test_install_http_user_scope_keeps_the_token_private(env: dict[str, str], tm
     assert stat.S_IMODE(settings.stat().st_mode) == 0o600
     subprocess.run([hookmux_executable(), "uninstall"], env=env, check=True, capture_output=True)
     assert json.loads(settings.read_text()) == {"env": {"FOO": "bar"}, "model": "opus"}
+
+
+def test_a_daemon_that_cannot_start_is_not_started_again_for_every_event(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    (home / "daemon" / "relay.sock").mkdir(parents=True)  # a directory where the socket goes
+    on = {**env, "HOOKMUX_SERVE": "1", "HOOKMUX_SERVE_PORT": str(free_port())}
+    try:
+        for _ in range(4):
+            proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(bash("hmtest-deny", tmp_path)).encode(),
+                                  env=on, capture_output=True, check=True, timeout=60)  # fmt: skip
+            assert b"alpha refuses" in proc.stdout and proc.stderr == b""
+            time.sleep(0.3)
+        wait_for(lambda: not daemon_pids(home))
+        log = (home / "daemon" / "daemon.log").read_text()
+        assert log.count("cannot start") == 1, log
+        status = json.loads(subprocess.run([hookmux_executable(), "serve", "status", "--json"], env=on,
+                                           capture_output=True, text=True, check=False).stdout)  # fmt: skip
+        assert status["running"] is False and "relay.sock" in status["last_failure"]
+    finally:
+        Served(env, home, 0).stop()
+
+
+def test_http_port_taken_at_autostart_is_bound_when_ensure_asks(env: dict[str, str], tmp_path: Path) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    daemon = Served({**env, "HOOKMUX_SERVE_PORT": str(port)}, home, port)
+    try:
+        proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(bash("hmtest-deny", tmp_path)).encode(),
+                              env={**daemon.env, "HOOKMUX_SERVE": "1"}, capture_output=True, check=True)  # fmt: skip
+        assert b"alpha refuses" in proc.stdout
+        status = wait_for(
+            lambda: (s := json.loads(daemon.hookmux("serve", "status", "--json").stdout))["running"] and s
+        )
+        assert status["http_port"] == "" and "in use" in status["http_error"]  # relay only meanwhile
+        assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
+        ensure = subprocess.run([hookmux_executable(), "serve", "ensure", f"--port={port}"], input=b"{}",
+                                env=daemon.env, capture_output=True, check=True)  # fmt: skip
+        assert "in use" in json.loads(ensure.stdout)["systemMessage"]  # still taken: the user is told
+        blocker.close()
+        ensure = subprocess.run([hookmux_executable(), "serve", "ensure", f"--port={port}"], input=b"{}",
+                                env=daemon.env, capture_output=True, check=True)  # fmt: skip
+        assert ensure.stdout == b""
+        assert b"alpha refuses" in daemon.post(bash("hmtest-deny", tmp_path))[1]
+    finally:
+        blocker.close()
+        daemon.stop()

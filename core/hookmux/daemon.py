@@ -353,6 +353,21 @@ class Daemon:
         }
         atomic_write(state_file(self.home), json.dumps(state, indent=2).encode() + b"\n", 0o600)
 
+    def retry_http(self) -> None:
+        """Bind the http port now if it was taken when the daemon started (asked by
+        ``hookmux serve ensure`` on behalf of http hooks)."""
+        with self.lock:
+            if self.http is not None or self.stopping.is_set():
+                return
+            try:
+                self.http = _HTTPServer(self, ("127.0.0.1", self.port))
+            except OSError:
+                return
+            self.http_error = None
+        threading.Thread(target=self.http.serve_forever, args=(0.1,), daemon=True).start()
+        self.log(f"http hooks served now: {self.url()}")
+        self._write_state()
+
     def url(self) -> str | None:
         return f"http://127.0.0.1:{self.http.server_port}/hook" if self.http is not None else None
 
@@ -374,13 +389,11 @@ class Daemon:
             self.manifest_id = _manifest_identity(self.home)
             self.pm = make_plugin_manager()
             self._write_state()
-        except SystemExit as exc:
+        except SystemExit as exc:  # logged (on stderr in the foreground), kept for `serve status`
             self._fail(str(exc.code))
-            print(f"hookmux serve: {exc.code}", file=sys.stderr)
             return 1
         except Exception as exc:  # noqa: BLE001 - say why, for `hookmux serve ensure`
             self._fail(f"{type(exc).__name__}: {exc}")
-            print(f"hookmux serve: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
         with contextlib.suppress(FileNotFoundError):
             os.unlink(serving.failure_file(self.home))
@@ -1062,8 +1075,10 @@ class _RelayHandler(socketserver.BaseRequestHandler):
     def _other(self, daemon: Daemon, kind: bytes, version: str, argv: list[str]) -> bytes:
         """Pings, stop requests, and events the caller must route itself."""
         if kind == relay.PING:
-            if argv and argv[0].isdigit():
+            if argv and argv[0].isdigit() and int(argv[0]) > 0:
                 daemon.register_session(int(argv[0]))
+            if f"--port={daemon.port}" in argv[1:]:
+                daemon.retry_http()
             with daemon.lock:
                 daemon.last_activity = time.monotonic()
             text = "".join(f"{k}={v}\n" for k, v in daemon.health().items())

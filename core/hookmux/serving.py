@@ -23,9 +23,12 @@ def default_port() -> int:
     return 61000 + os.getuid() % 4500
 
 
-def ping(home: str, timeout: float = 2.0, session_pid: int | None = None) -> dict[str, str] | None:
+def ping(
+    home: str, timeout: float = 2.0, session_pid: int | None = None, port: int | None = None
+) -> dict[str, str] | None:
     """The daemon's ``key=value`` status lines, or None when none answers."""
-    argv = [str(session_pid)] if session_pid else []
+    # a session to keep the daemon for; the port http hooks use (bound again if it failed)
+    argv = [str(session_pid or 0)] + ([f"--port={port}"] if port else [])
     try:
         answer = exchange(home, encode_request(PING, argv, {}), timeout)
     except (OSError, ValueError):
@@ -100,6 +103,14 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
         import subprocess
         import sys
 
+        if respect_failure:
+            # Until the daemon answers (it removes this), `hookmux run` starts no other:
+            # a daemon that cannot even start must not cost every event a process.
+            import time
+
+            with open(failure_file(home), "w", encoding="utf-8") as fh:
+                fh.write(f"started at {time.strftime('%H:%M:%S')} by hookmux run; it did not come up\n")
+
         env = daemon_environment(os.environ)
         env.update(HOOKMUX_HOME=home, **{LOCK_FD_ENV: str(fd)})
         log = os.open(log_file(home), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -135,14 +146,14 @@ def ensure(
     """Make sure the daemon runs (start it and wait for it): (its status, a problem)."""
     import time
 
-    info = ping(home, session_pid=session_pid)
+    info = ping(home, session_pid=session_pid, port=port)
     if info is None:
         args = [f"--port={port}"] if port else []
         spawn(home, args, respect_failure=False)
         ends = time.monotonic() + wait
         while info is None and time.monotonic() < ends:
             time.sleep(0.02)
-            info = ping(home, session_pid=session_pid)
+            info = ping(home, session_pid=session_pid, port=port)
         if info is None:
             reason = recent_failure(home) or f"it did not answer within {wait:g} s"
             return None, f"hookmux serve is not running: {reason} (log: {log_file(home)})"
