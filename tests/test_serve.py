@@ -67,6 +67,8 @@ def test_http_answers_only_with_the_token(env: dict[str, str], tmp_path: Path) -
         state = json.loads((daemon.home / "daemon" / "daemon.json").read_text())
         assert state["port"] == daemon.port and state["url"] == f"http://127.0.0.1:{daemon.port}/hook"
         assert stat.S_IMODE((daemon.home / "daemon" / "daemon.json").stat().st_mode) == 0o600
+        modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in (daemon.home / "daemon").iterdir()}
+        assert set(modes.values()) == {0o600} and {"token", "daemon.lock", "daemon.log"} <= set(modes), modes
 
 
 def test_listens_on_loopback_only(env: dict[str, str]) -> None:

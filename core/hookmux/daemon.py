@@ -271,8 +271,8 @@ class Daemon:
         with contextlib.suppress(OSError):
             if os.path.getsize(path) > LOG_LIMIT:
                 os.replace(path, path + ".1")
-        self.log_fh = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives with the daemon
-        os.chmod(path, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.log_fh = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
         # Tracebacks of threads and of the interpreter go to the log too.
         os.dup2(self.log_fh.fileno(), 1)
         os.dup2(self.log_fh.fileno(), 2)

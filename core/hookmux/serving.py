@@ -108,7 +108,8 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
             # a daemon that cannot even start must not cost every event a process.
             import time
 
-            with open(failure_file(home), "w", encoding="utf-8") as fh:
+            marker = os.open(failure_file(home), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(marker, "w", encoding="utf-8") as fh:
                 fh.write(f"started at {time.strftime('%H:%M:%S')} by hookmux run; it did not come up\n")
 
         env = daemon_environment(os.environ)
