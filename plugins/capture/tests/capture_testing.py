@@ -42,7 +42,9 @@ class CaptureCLI:
         return self.cli.env(HOOKMUX_PLUGINS="capture", XDG_RUNTIME_DIR=str(self.runtime), **extra)
 
     def run(self, payload: Mapping[str, Any], env: Mapping[str, str] | None = None) -> CliRun:
-        return self.cli.run(payload, env={"HOOKMUX_PLUGINS": "capture", "XDG_RUNTIME_DIR": str(self.runtime), **(env or {})})
+        return self.cli.run(
+            payload, env={"HOOKMUX_PLUGINS": "capture", "XDG_RUNTIME_DIR": str(self.runtime), **(env or {})}
+        )
 
     def command(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> Any:
         proc = subprocess.run(
@@ -54,7 +56,9 @@ class CaptureCLI:
             check=False,
         )
         if check:
-            assert proc.returncode == 0, f"hookmux {' '.join(args)}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+            assert proc.returncode == 0, (
+                f"hookmux {' '.join(args)}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def json(self, *args: str, env: Mapping[str, str] | None = None) -> Any:
@@ -68,5 +72,3 @@ class CaptureCLI:
         from hookmux import background
 
         return background.live_workers(str(self.home), 4) == 0
-
-

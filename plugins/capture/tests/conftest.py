@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from capture_testing import CaptureCLI, wait_for
+
 from hookmux.testing import HookmuxCLI
 
 

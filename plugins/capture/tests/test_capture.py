@@ -8,18 +8,17 @@ import types
 from pathlib import Path
 from typing import Any
 
+import hookmux_capture as plugin
 import pytest
+from capture_testing import real_payloads
+from hookmux_capture import writer
+from hookmux_capture.config import Config
+
 from hookmux import hookimpl
 from hookmux.answers import PreToolUseAnswer
 from hookmux.events import EVENT_NAMES, hookspec_name
 from hookmux.replayer import parse_line
 from hookmux.testing import make_event, run_event
-
-import hookmux_capture as plugin
-from hookmux_capture import writer
-from hookmux_capture.config import Config
-
-from capture_testing import real_payloads
 
 NAME = "capture"
 
@@ -141,7 +140,10 @@ def test_secrets_are_redacted_before_they_reach_the_file(tmp_path: Path) -> None
         "PreToolUse",
         cwd=tmp_path,
         session_id="secret",
-        tool_input={"command": f"curl -H 'Authorization: Bearer {'t' * 30}' https://x?key={key}", "password": "hunter22"},
+        tool_input={
+            "command": f"curl -H 'Authorization: Bearer {'t' * 30}' https://x?key={key}",
+            "password": "hunter22",
+        },
     )
     run(payload)
     text = capture_file("secret").read_text()
@@ -172,14 +174,20 @@ def test_max_bytes_caps_the_payload_and_keeps_it_a_replayable_event(
 
 
 def test_payloads_too_wide_to_cut_keep_their_top_level_fields() -> None:
-    payload = {"hook_event_name": "PostToolBatch", "session_id": "s", "tool_calls": [{"n": i} for i in range(500)]}
+    payload = {
+        "hook_event_name": "PostToolBatch",
+        "session_id": "s",
+        "tool_calls": [{"n": i} for i in range(500)],
+    }
     fitted, cut = writer.fit_payload(payload, 300)
     assert cut
     assert fitted["hook_event_name"] == "PostToolBatch" and fitted["session_id"] == "s"
     assert "tool_calls" not in fitted and "did not fit" in fitted["hookmux_capture_cut"]
 
 
-def test_store_payload_false_keeps_ids_and_sizes_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_payload_false_keeps_ids_and_sizes_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOOKMUX__CAPTURE__STORE_PAYLOAD", "false")
     run(make_event("PreToolUse", cwd=tmp_path, session_id="lean", tool_input={"command": "ls /private"}))
     (line,) = lines("lean")
@@ -226,7 +234,9 @@ def test_session_ids_never_escape_the_capture_directory(tmp_path: Path) -> None:
     assert all(n.startswith("s-") for n in names if n.endswith(".ndjson")), names
     assert len([n for n in names if n.endswith(".ndjson")]) == 4
     assert not (tmp_path.parent / "escape.ndjson").exists()
-    sessions = {json.loads((home() / "capture" / n).read_text())["session_id"] for n in names if n.endswith(".ndjson")}
+    sessions = {
+        json.loads((home() / "capture" / n).read_text())["session_id"] for n in names if n.endswith(".ndjson")
+    }
     assert sessions == {"../../escape", "/etc/passwd", ".hidden", "a b"}
 
 

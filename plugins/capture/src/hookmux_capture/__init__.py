@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from hookmux import hookimpl
 from hookmux.events import EVENT_NAMES, hookspec_name
-
 from hookmux_capture import writer
 from hookmux_capture.config import Config
 
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     import click
+
     from hookmux.context import HookContext
 
 #: Low: every plugin that decides something runs first; capture only observes.

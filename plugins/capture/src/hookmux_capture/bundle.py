@@ -13,11 +13,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import pairwise
 from typing import Any
 
 from hookmux.paths import atomic_write
 from hookmux.records import open_locked
-
 from hookmux_capture.config import Config, capture_dir, fallback_dir
 from hookmux_capture.writer import (
     CAPTURE_SUFFIX,
@@ -51,7 +51,7 @@ def capture_files(directory: str) -> list[str]:
     """Capture files (live and set aside for bundling) in ``directory``, by name."""
     try:
         names = os.listdir(directory)
-    except FileNotFoundError:
+    except OSError:  # missing, or not a directory (health says which)
         return []
     return sorted(os.path.join(directory, n) for n in names if n.endswith(CAPTURE_SUFFIX))
 
@@ -61,24 +61,29 @@ def is_aside(path: str) -> bool:
 
 
 @contextmanager
-def shared_lock(path: str) -> Iterator[int | None]:
-    """Hold ``flock(LOCK_SH)`` on ``path`` (writers hold LOCK_EX while they append)."""
+def shared_lock(path: str, lock: bool = True) -> Iterator[int | None]:
+    """Hold ``flock(LOCK_SH)`` on ``path`` (writers hold LOCK_EX while they append).
+
+    ``lock=False`` when this process already holds the lock through another
+    descriptor: flock would wait for ourselves.
+    """
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         yield None
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        if lock:
+            fcntl.flock(fd, fcntl.LOCK_SH)
         yield fd
     finally:
         os.close(fd)
 
 
-def read_meta(path: str) -> dict[str, Any]:
+def read_meta(path: str, lock: bool = True) -> dict[str, Any]:
     """The capture's metadata, consistent with its file (rebuilt by a scan when the sidecar
     is missing or stale; nothing is written)."""
-    with shared_lock(path) as fd:
+    with shared_lock(path, lock) as fd:
         if fd is None:
             raise FileNotFoundError(path)
         st = os.fstat(fd)
@@ -132,19 +137,25 @@ def read_lines(path: str, limit: int | None = None) -> tuple[list[dict[str, Any]
     return lines, invalid
 
 
-def list_captures(home: str, config: Config, now: float | None = None) -> list[dict[str, Any]]:
+def list_captures(
+    home: str, config: Config, now: float | None = None, older_than: float | None = None
+) -> list[dict[str, Any]]:
     """Every capture with its metadata and state: live, stale, bundled (kept) or pending
     (set aside for bundling)."""
     now = time.time() if now is None else now
     out = []
     for path in capture_files(capture_dir(home, config)):
         try:
-            meta = read_meta(path)
+            # A capture set aside never changes again (writers check the inode at the
+            # path), and its bundler may hold the lock for a while: read it unlocked.
+            meta = read_meta(path, lock=not is_aside(path))
         except (OSError, ValueError):
             continue
         if is_aside(path):
             state = "pending-bundle"
-        elif now - float(meta.get("updated") or 0) > stale_seconds(meta, config):
+        elif now - float(meta.get("updated") or 0) > (
+            stale_seconds(meta, config) if older_than is None else older_than * 3600
+        ):
             state = "stale"
         elif meta.get("bundled"):
             state = "bundled"
@@ -212,7 +223,8 @@ def correlate(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """
     pending: dict[tuple[str, ...], deque[dict[str, Any]]] = {}
     calls: list[dict[str, Any]] = []
-    for line in sorted(lines, key=lambda item: _seq(item)):
+    call: dict[str, Any]
+    for line in sorted(lines, key=_seq):
         event = line.get("event")
         if event == "PreToolUse":
             call = {
@@ -261,9 +273,11 @@ def _newest_for_tool(
     pending: Mapping[tuple[str, ...], deque[dict[str, Any]]], line: Mapping[str, Any]
 ) -> deque[dict[str, Any]] | None:
     """PermissionRequest carries no tool_use_id in 2.1.330: the newest open call of its tool."""
+    wanted = line.get("tool_name")
     for queue in reversed(list(pending.values())):
-        if queue and queue[-1].get("tool_name") == line.get("tool_name"):
-            return queue
+        if queue and queue[-1].get("tool_name") == wanted:
+            found: deque[dict[str, Any]] = queue
+            return found
     return None
 
 
@@ -304,7 +318,7 @@ def _sequence_report(lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     seqs = sorted(s for s in (line.get("seq") for line in lines) if isinstance(s, int))
     gaps: list[list[int]] = []
     duplicates = sorted(s for s, n in Counter(seqs).items() if n > 1)
-    for a, b in zip(seqs, seqs[1:], strict=False):
+    for a, b in pairwise(seqs):
         if b > a + 1:
             gaps.append([a + 1, b - 1])
     if seqs and seqs[0] > 1:
@@ -332,7 +346,9 @@ def summarise(meta: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], inval
         mine = [c for c in calls if str(c["tool_name"]) == tool]
         durations[tool] = {
             "duration_ms": _stats([float(c["duration_ms"]) for c in mine if "duration_ms" in c]),
-            "observed_ms": _stats([float(c["observed_ms"]) for c in mine if c.get("observed_ms") is not None]),
+            "observed_ms": _stats(
+                [float(c["observed_ms"]) for c in mine if c.get("observed_ms") is not None]
+            ),
         }
     failures: list[dict[str, Any]] = [
         {
@@ -412,6 +428,17 @@ def _set_aside(path: str) -> tuple[str, int]:
     return aside, fd
 
 
+def _claim_aside(path: str) -> int:
+    """Lock a capture set aside by a bundler that is gone; BlockingIOError if one is at work."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _unlink(*paths: str) -> None:
     for path in paths:
         try:
@@ -456,29 +483,28 @@ def bundle_file(
     could not be written stays, and ``clean`` bundles it later.
     """
     meta = read_meta(path)
-    cleanup = meta.get("cleanup") if isinstance(meta.get("cleanup"), dict) else {}
-    policy = cleanup.get("after_bundle") or config.after_bundle
+    cleanup = meta.get("cleanup")
+    policy = (cleanup.get("after_bundle") if isinstance(cleanup, dict) else None) or config.after_bundle
     delete = not keep if keep is not None else policy != "keep"
     if is_aside(path) or delete:
-        aside, fd = (path, -1) if is_aside(path) else _set_aside(path)
+        aside, fd = (path, _claim_aside(path)) if is_aside(path) else _set_aside(path)
         try:
-            meta = read_meta(aside)
+            meta = read_meta(aside, lock=False)
             lines, invalid = read_lines(aside)
             summary = summarise(meta, lines, invalid)
             target = _write_bundle(home, config, summary, output)
             _unlink(meta_path(aside), aside)
         finally:
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         try:
             _retire(home, config, meta)
         except OSError:
             pass
         return summary, target, True
-    with shared_lock(path) as fd:
-        if fd is None:
+    with shared_lock(path) as held:
+        if held is None:
             raise FileNotFoundError(path)
-        size = os.fstat(fd).st_size
+        size = os.fstat(held).st_size
     lines, invalid = read_lines(path, size)
     summary = summarise(meta, lines, invalid)
     target = _write_bundle(home, config, summary, output)
@@ -539,8 +565,16 @@ def _locked_by_other(path: str) -> bool:
     return False
 
 
-def clean(home: str, config: Config, *, dry_run: bool = False, now: float | None = None) -> dict[str, Any]:
-    """Apply each capture's cleanup policy.
+def clean(
+    home: str,
+    config: Config,
+    *,
+    dry_run: bool = False,
+    now: float | None = None,
+    older_than: float | None = None,
+) -> dict[str, Any]:
+    """Apply each capture's cleanup policy (``older_than`` hours replaces every
+    capture's ``stale_hours`` for this run).
 
     * set aside for bundling and abandoned (a bundler died): bundled, then deleted;
     * stale (no event for ``stale_hours``): bundled unless already bundled, then deleted;
@@ -550,7 +584,7 @@ def clean(home: str, config: Config, *, dry_run: bool = False, now: float | None
     now = time.time() if now is None else now
     report: dict[str, Any] = {"bundled": [], "deleted": [], "kept": 0, "errors": [], "dry_run": dry_run}
     directory = capture_dir(home, config)
-    for meta in list_captures(home, config, now):
+    for meta in list_captures(home, config, now, older_than):
         path = meta["path"]
         state = meta["state"]
         if state == "pending-bundle" and _locked_by_other(path):
@@ -592,12 +626,10 @@ def _delete_capture(path: str) -> None:
 def _orphan_sidecars(directory: str) -> list[str]:
     try:
         names = set(os.listdir(directory))
-    except FileNotFoundError:
+    except OSError:
         return []
     suffix = ".meta.json"
-    return sorted(
-        n for n in names if n.endswith(suffix) and n[: -len(suffix)] + CAPTURE_SUFFIX not in names
-    )
+    return sorted(n for n in names if n.endswith(suffix) and n[: -len(suffix)] + CAPTURE_SUFFIX not in names)
 
 
 # -- health ------------------------------------------------------------------------------------
@@ -628,7 +660,7 @@ def health(home: str, config: Config) -> dict[str, Any]:
     live_bytes = sum(int(m.get("bytes") or 0) for m in captures)
     states = Counter(m["state"] for m in captures)
     episode = ring.get("episode")
-    report = {
+    report: dict[str, Any] = {
         "directory": directory,
         "captures": len(captures),
         "states": dict(sorted(states.items())),
@@ -651,5 +683,12 @@ def health(home: str, config: Config) -> dict[str, Any]:
     )
     if report["failing_since"]:
         summary += f" (failing: {(report['last_error'] or {}).get('error')})"
+    try:
+        os.listdir(directory)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        report["directory_error"] = exc.strerror or str(exc)
+        summary += f"; capture directory unusable: {report['directory_error']}"
     report["summary"] = summary
     return report

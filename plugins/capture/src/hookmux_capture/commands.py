@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
-from hookmux.paths import hookmux_home
 
+from hookmux.paths import hookmux_home
 from hookmux_capture.config import Config
 
 PLUGIN = "capture"
@@ -169,9 +169,10 @@ def register(cli: click.Group) -> None:
             return
         corr = summary["correlation"]
         click.echo(
-            f"bundled {summary['session_id']} (run {summary['run_id']}): {summary['counts']['lines']} events, "
-            f"{corr['tool_calls']} tool calls ({corr['ok']} ok, {corr['failed']} failed, "
-            f"{corr['denied']} denied, {corr['missing-post']} missing-post, {corr['orphan-post']} orphan-post)"
+            f"bundled {summary['session_id']} (run {summary['run_id']}): "
+            f"{summary['counts']['lines']} events, {corr['tool_calls']} tool calls "
+            f"({corr['ok']} ok, {corr['failed']} failed, {corr['denied']} denied, "
+            f"{corr['missing-post']} missing-post, {corr['orphan-post']} orphan-post)"
         )
         click.echo(f"  -> {target}; capture {'deleted' if deleted else 'kept'}")
         problems = summary["sequence"]
@@ -184,13 +185,21 @@ def register(cli: click.Group) -> None:
 
     @capture_group.command("clean")
     @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
+    @click.option(
+        "--older-than",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="HOURS",
+        help="Treat captures with no event for HOURS as stale (default: each capture's stale_hours).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON object for scripts.")
-    def clean_command(dry_run: bool, as_json: bool) -> None:
+    def clean_command(dry_run: bool, older_than: float | None, as_json: bool) -> None:
         """Apply the cleanup policy: bundle and delete stale captures (no event for
-        stale_hours) and captures a bundler abandoned; remove orphan sidecars."""
+        stale_hours, as recorded in each capture's sidecar) and captures a bundler
+        abandoned; remove orphan sidecars."""
         from hookmux_capture.bundle import clean
 
-        report = clean(hookmux_home(), command_config(), dry_run=dry_run)
+        report = clean(hookmux_home(), command_config(), dry_run=dry_run, older_than=older_than)
         if as_json:
             click.echo(json.dumps(report, indent=2))
         else:

@@ -28,7 +28,6 @@ import time
 from collections import deque
 
 from hookmux.records import correlation_id, open_locked, trace_id
-
 from hookmux_capture.config import Config, capture_dir, fallback_dir
 
 TYPE_CHECKING = False
@@ -64,9 +63,13 @@ _reported: set[str] = set()
 
 def capture_name(session_id: object) -> str:
     """The file name stem for a session: its id when that is a safe file name, else a digest."""
-    if isinstance(session_id, str) and 0 < len(session_id) <= 128 and session_id[0] != ".":
-        if set(session_id) <= _NAME_CHARS:
-            return session_id
+    if (
+        isinstance(session_id, str)
+        and 0 < len(session_id) <= 128
+        and session_id[0] != "."
+        and set(session_id) <= _NAME_CHARS
+    ):
+        return session_id
     if not isinstance(session_id, str) or not session_id:
         return "no-session"
     import hashlib
@@ -496,10 +499,10 @@ def drain(config: Config) -> int:
             return moved
     except OSError:
         return moved
-    return moved + _drain_file(config, ring)
+    return moved + _drain_file(ring)
 
 
-def _drain_file(config: Config, ring: str) -> int:
+def _drain_file(ring: str) -> int:
     import json
 
     directory = private_dir(os.path.dirname(ring))
