@@ -151,7 +151,9 @@ def _path_glob(pattern: str, project: str) -> str:
 
 
 def _glob_match(path: str, pattern: str) -> bool:
-    """gitignore-style: ``**`` any directories, ``*`` within one name."""
+    """gitignore-style, as Claude Code tests ``if`` path rules: ``**`` any directories,
+    ``*`` within one name, case-insensitive, and a directory that matches covers
+    everything below it."""
     regex = ""
     i = 0
     while i < len(pattern):
@@ -170,7 +172,9 @@ def _glob_match(path: str, pattern: str) -> bool:
         else:
             regex += re.escape(pattern[i])
             i += 1
-    return re.fullmatch(regex, path) is not None
+    compiled = re.compile(regex, re.IGNORECASE)
+    parts = path.split("/")
+    return any(compiled.fullmatch("/".join(parts[:end])) for end in range(len(parts), 1, -1))
 
 
 def if_accepts(rule: str | None, event: Mapping[str, Any], project: str) -> bool:
@@ -432,6 +436,7 @@ class Daemon:
         return self.env["HOOKMUX_HOME"]
 
     def start(self) -> bool:
+        self.env.setdefault("HOOKMUX_SERVE_IDLE", "900")  # gone soon even if the benchmark is killed
         try:
             proc = subprocess.run([hookmux_bin(), "serve", "--json"], env=self.env, capture_output=True,
                                   text=True, timeout=60, check=False)  # fmt: skip
