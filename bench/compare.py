@@ -260,7 +260,6 @@ class Launcher:
         if start_measuring:
             self.measured_cpu_from = self.reaper.usage.cpu_ms
             self.daemon_cpu_from = bl.proc_cpu_ms(self.daemon.pid) if self.daemon else 0.0
-            self.rss_from = self.reaper.usage.maxrss_kb
             self.reaper.usage.maxrss_kb = 0
         return {"still_running": left}
 
@@ -336,6 +335,17 @@ class Remote:
 # -- the run ----------------------------------------------------------------------------------
 
 
+def kill_daemon(pid: int) -> None:
+    """SIGTERM ``pid`` if it still is a hookmux daemon (not a reused pid)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            if b"hookmux" not in fh.read():
+                return
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+
+
 def same_answer(a: list[str], b: list[str]) -> bool:
     def norm(texts: list[str]) -> list[Any]:
         values = []
@@ -354,6 +364,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="hookmux-compare-"))
     remotes: dict[str, Remote] = {}
     status: dict[str, dict[str, Any]] = {}
+    finals: dict[str, dict[str, Any]] = {}
     try:
         for key in keys:
             (root / key).mkdir()
@@ -394,6 +405,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 answers: dict[str, list[str]] = {}
                 for key in active[shift:] + active[:shift]:
                     reply = remotes[key].call("step", index=index)
+                    totals[key] += reply["wall_ms"]
                     if warmup:
                         processes[key] += reply.get("processes", 0)
                         execs[key] += reply.get("execs", 0)
@@ -401,7 +413,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         hooked_census[key] += bool(reply["handlers"])
                         continue
                     samples[key].append(reply["wall_ms"])
-                    totals[key] += reply["wall_ms"]
                     cpu_steps[key] += reply["cpu_ms"]
                     invocations[key] += reply["handlers"]
                     hooked[key] += bool(reply["handlers"])
@@ -421,18 +432,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for remote in remotes.values():
                 remote.receive()
             done = time.monotonic() - started
-            print(f"round {number}{' (warm-up, process census)' if warmup else ''} done, {done:.0f} s",
+            spent = ", ".join(f"{key} {totals[key] / 1000:.0f} s" for key in active)
+            print(f"round {number}{' (warm-up, process census)' if warmup else ''} done at {done:.0f} s ({spent})",
                   file=sys.stderr)  # fmt: skip
         for remote in remotes.values():
             remote.send("settle", timeout=20.0, start_measuring=False)
         for remote in remotes.values():
             remote.receive()
-        finals = {key: remote.call("finish") for key, remote in remotes.items()}
+        for key, remote in remotes.items():
+            finals[key] = remote.call("finish")
     finally:
         for remote in remotes.values():
             with contextlib.suppress(Exception):
                 remote.proc.kill()
                 remote.proc.wait(5)
+        for key, info in status.items():  # a launcher that died leaves its daemon behind
+            if info.get("daemon_pid") and key not in finals:
+                kill_daemon(info["daemon_pid"])
         shutil.rmtree(root, ignore_errors=True)
     measured = args.rounds * n_events
     base = bl.percentile(samples["bare"], 50) if "bare" in samples else float("nan")
