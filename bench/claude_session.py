@@ -27,10 +27,12 @@ Per-hook overhead = (median wall - median wall without hooks) / invocations.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,6 +136,11 @@ class Config:
             if problem:
                 self.reason = f"hookmux install --transport {transport}: {problem}"
                 return False
+            # warm up: the plugin manifest of this HOOKMUX_HOME, byte code
+            ws = bl.make_workspace(self.root / "warm-up")
+            for line in bl.session_lines(ws, 3):
+                subprocess.run([bl.hookmux_bin(), "run"], input=line, env=env, cwd=ws.project, capture_output=True,
+                               timeout=60, check=False)  # fmt: skip
         for path in (template / ".claude").glob("settings*.json"):
             self.settings_files[path.name] = path.read_text()
         self.settings = bl.load_settings(template)
@@ -142,14 +149,43 @@ class Config:
     def _write(self, project: Path, settings: dict[str, Any]) -> None:
         (project / ".claude" / "settings.json").write_text(json.dumps(settings, indent=2))
 
-    def workspace(self, run: int) -> bl.Workspace:
-        ws = bl.make_workspace(self.root / f"run{run}")
+    def workspace(self, label: str) -> bl.Workspace:
+        ws = bl.make_workspace(self.root / label)
         for name, text in self.settings_files.items():
             (ws.project / ".claude" / name).write_text(text)
         return ws
 
-    def invocations(self, events: list[dict[str, Any]], project: str) -> int:
+    def emulated_invocations(self, events: list[dict[str, Any]], project: str) -> int:
+        """The hooks ``events`` start under these settings, by benchlib's reading of Claude Code's rules."""
         return sum(len(bl.handlers_for(self.settings, e, project)) for e in events)
+
+    def invocations(self, claude: Path, count: int) -> int:
+        """The hooks Claude Code really starts in the session: a run where every handler is
+        replaced by a recorder (same group, matcher and ``if``; identical handlers stay
+        identical, so Claude Code's de-duplication is kept)."""
+        ws = self.workspace("count")
+        log = self.root / "invocations.ndjson"
+        for path in (ws.project / ".claude").glob("settings*.json"):
+            settings = json.loads(path.read_text())
+            for groups in (settings.get("hooks") or {}).values():
+                for group in groups:
+                    group["hooks"] = [self._recorder(h, log) for h in group["hooks"]]
+            path.write_text(json.dumps(settings))
+        if not self.settings["hooks"]:
+            return 0
+        with MessagesAPI(script(ws.project, count)) as api:
+            run = run_claude(claude, ws.project, ws.home, api.url, timeout=600, extra_env=self.env)
+        if run.returncode != 0:
+            raise RuntimeError(f"{self.key}: the counting run failed: {run.describe()}")
+        return sum(1 for line in log.read_text().splitlines() if line.strip()) if log.exists() else 0
+
+    @staticmethod
+    def _recorder(handler: dict[str, Any], log: Path) -> dict[str, Any]:
+        digest = hashlib.sha256(json.dumps(handler, sort_keys=True).encode()).hexdigest()[:12]
+        recorder = {"type": "command", "command": sys.executable, "args": ["-c", RECORDER, str(log), digest]}
+        if "if" in handler:
+            recorder["if"] = handler["if"]
+        return recorder
 
     def close(self) -> None:
         if self.daemon is not None:
@@ -193,6 +229,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 rows.append({"key": key, "configuration": label, "available": False, "reason": config.reason})
                 print(f"{label}: not available ({config.reason})", file=sys.stderr)
         events, calibration_project = calibrate(claude, root, args.tool_calls)
+        counted = {key: config.invocations(claude, args.tool_calls) for key, config in configs.items()}
+        emulated = {
+            key: config.emulated_invocations(events, calibration_project) for key, config in configs.items()
+        }
         fired = {}
         for event in events:
             fired[event["hook_event_name"]] = fired.get(event["hook_event_name"], 0) + 1
@@ -204,7 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             shift = number % len(keys)
             for key in keys[shift:] + keys[:shift]:
                 config = configs[key]
-                ws = config.workspace(number)
+                ws = config.workspace(f"run{number}")
                 with MessagesAPI(script(ws.project, args.tool_calls)) as api:
                     result = run_claude(claude, ws.project, ws.home, api.url, timeout=900,
                                         extra_env=config.env)  # fmt: skip
@@ -219,9 +259,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             config.close()
         shutil.rmtree(root, ignore_errors=True)
     base = statistics.median(walls["none"])
-    for key, config in configs.items():
+    for key in configs:
         median = statistics.median(walls[key])
-        calls = config.invocations(events, calibration_project)
+        calls = counted[key]
         overhead = median - base
         rows.append({
             "key": key,
@@ -230,6 +270,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "runs_s": [round(w, 3) for w in walls[key]],
             "wall_s": round(median, 3),
             "hook_invocations": calls,
+            "hook_invocations_emulated": emulated[key],
             "overhead_s": round(overhead, 3),
             "per_invocation_ms": round(overhead * 1000 / calls, 2) if calls else None,
             "overhead_pct": round(overhead * 100 / base, 1),
@@ -244,6 +285,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": args.runs,
         "tool_calls": args.tool_calls,
         "events_fired": fired,
+        "no_hooks_spread_s": round(max(walls["none"]) - min(walls["none"]), 3),
         "mode": "quick" if args.quick else "full",
         "rows": rows,
     }
@@ -254,7 +296,9 @@ def caption(report: dict[str, Any]) -> str:
         return f"real Claude Code session: not available ({report['reason']})"
     events = sum(report["events_fired"].values())
     return (f"Claude Code {report['claude_code']}, {report['tool_calls']} scripted tool calls ({events} hook events), "
-            f"median of {report['runs']} interleaved runs per configuration")  # fmt: skip
+            f"median of {report['runs']} interleaved runs per configuration (without hooks the runs spread over "
+            f"{report['no_hooks_spread_s']} s); hook invocations counted in a run with a recorder in place of "
+            "each handler")  # fmt: skip
 
 
 def table(report: dict[str, Any]) -> list[str]:
@@ -287,8 +331,15 @@ def main() -> int:
         args.runs, args.tool_calls = 1, min(args.tool_calls, 20)
     args.json.unlink(missing_ok=True)  # a run that fails leaves no stale results
     report = run(args)
+    rows = report.get("rows", [])
     report["problems"] = [f"{r['configuration']}: runs that did not complete the session: {r['failures']}"
-                          for r in report.get("rows", []) if r.get("failures")]  # fmt: skip
+                          for r in rows if r.get("failures")]  # fmt: skip
+    report["problems"] += [
+        f"{r['configuration']}: Claude Code started {r['hook_invocations']} hooks, benchlib's dispatch "
+        f"(which compare.py uses) says {r['hook_invocations_emulated']}"
+        for r in rows
+        if r.get("available") and r["hook_invocations"] != r["hook_invocations_emulated"]
+    ]
     bl.write_json(args.json, report)
     print(f"{caption(report)}; {report['machine']}, {report['date']}")
     print("\n".join(table(report)))
