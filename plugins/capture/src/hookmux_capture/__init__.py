@@ -19,7 +19,7 @@ from hookmux_capture.config import Config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     import click
@@ -48,41 +48,26 @@ def capture_event(ctx: HookContext) -> None:
         ctx.raw,
         home=ctx.home,
         config=config,
-        max_bytes=core_max_bytes(ctx.project_dir),
+        max_bytes=core_max_bytes(ctx.project_dir, ctx.environ),
         project_dir=ctx.project_dir,
         correlation=ctx.correlation_id,
+        environ=ctx.environ,
     )
 
 
-_max_bytes: dict[tuple[Any, ...], int] = {}
+_settings: Any = None
 
 
-def core_max_bytes(project: str) -> int:
-    """The core's payload cap for ``project`` (``[hookmux] max_bytes``, ``HOOKMUX_MAX_BYTES``).
+def core_max_bytes(project: str, environ: Mapping[str, str]) -> int:
+    """The core's payload cap for ``project`` (``[hookmux] max_bytes``, ``HOOKMUX_MAX_BYTES``)
+    as the caller's environment sets it; cached while the config files and ``HOOKMUX_*``
+    variables stay the same, so the warm daemon does not re-read them per event."""
+    global _settings  # noqa: PLW0603 - one cache per process
+    if _settings is None:
+        from hookmux.config import SettingsCache
 
-    Remembered while the config files and ``HOOKMUX_*`` variables stay the same:
-    the warm daemon then skips reading the config for every event.
-    """
-    import os
-
-    from hookmux.config import config_files, load_settings
-
-    stamps: list[tuple[Any, ...]] = []
-    for path in config_files(project):
-        try:
-            st = os.stat(path)
-            stamps.append((path, st.st_mtime_ns, st.st_size))
-        except OSError:
-            stamps.append((path,))
-    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("HOOKMUX_")))
-    key = (project, tuple(stamps), variables)
-    value = _max_bytes.get(key)
-    if value is None:
-        value = load_settings(project).core.max_bytes
-        if len(_max_bytes) >= 64:
-            _max_bytes.clear()
-        _max_bytes[key] = value
-    return value
+        _settings = SettingsCache(size=64)
+    return int(_settings.load(project, environ).core.max_bytes)
 
 
 def _handler(event: str) -> tuple[str, Callable[[HookContext], None]]:

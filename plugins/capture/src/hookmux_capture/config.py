@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
@@ -62,11 +63,12 @@ def capture_dir(home: str, config: Config) -> str:
     return os.path.join(home, os.path.expanduser(config.directory))
 
 
-def fallback_dir(config: Config) -> str:
+def fallback_dir(config: Config, environ: Mapping[str, str] = os.environ) -> str:
+    """Where the fallback ring lives, from ``environ`` (the caller's, under ``hookmux serve``)."""
     if config.fallback_directory:
         return os.path.abspath(os.path.expanduser(config.fallback_directory))
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    runtime = environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime):
         return os.path.join(runtime, "hookmux-capture")
-    tmp = os.environ.get("TMPDIR") or "/tmp"  # noqa: S108 - private per-user dir, ownership checked
+    tmp = environ.get("TMPDIR") or "/tmp"  # noqa: S108 - private per-user dir, ownership checked
     return os.path.join(tmp, f"hookmux-capture-{os.geteuid()}")

@@ -26,13 +26,13 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 
 from hookmux.records import correlation_id, open_locked, trace_id
 from hookmux_capture.config import Config, capture_dir, fallback_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
 FORMAT = "hookmux-capture/1"
@@ -140,6 +140,7 @@ def line_body(
     correlation: str | None = None,
     wall: float | None = None,
     mono_ns: int | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> str:
     """The line's fields after ``seq`` and ``run_id``, as a JSON object body (no braces)."""
     event = raw.get("hook_event_name")
@@ -155,7 +156,7 @@ def line_body(
         "correlation_id": correlation or correlation_id(raw),
         "pid": os.getpid(),
     }
-    trace = trace_id()
+    trace = trace_id(environ)
     if trace:
         fields["trace_id"] = trace
     from hookmux.redact import redact
@@ -299,6 +300,7 @@ def capture(
     project_dir: str | None = None,
     correlation: str | None = None,
     stderr: Any = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> int | None:
     """Write one event; returns its sequence number, or None when it went to the ring.
 
@@ -313,6 +315,7 @@ def capture(
             correlation=correlation,
             wall=wall,
             mono_ns=mono,
+            environ=environ,
         )
         directory = capture_dir(home, config)
         path = capture_path(directory, raw.get("session_id"))
@@ -330,13 +333,13 @@ def capture(
     try:
         seq, size = append(path, seed, body)
     except OSError as exc:
-        _degrade(config, path, seed, body, exc, stderr)
+        _degrade(config, path, seed, body, exc, stderr, environ)
         return None
     with _lock:
         process_stats["events"] += 1
         process_stats["bytes_written"] += size
     try:
-        drain(config)
+        drain(config, environ)
     except Exception as exc:  # noqa: BLE001
         _report("drain", f"hookmux: capture: cannot drain the fallback ring: {exc}", stderr)
     return seq
@@ -378,14 +381,20 @@ def _read_health(fd: int) -> dict[str, Any]:
 
 
 def _degrade(
-    config: Config, path: str, seed: Mapping[str, Any], body: str, exc: OSError, stderr: Any
+    config: Config,
+    path: str,
+    seed: Mapping[str, Any],
+    body: str,
+    exc: OSError,
+    stderr: Any,
+    environ: Mapping[str, str],
 ) -> None:
     reason = exc.strerror or str(exc)
     with _lock:
         process_stats["write_errors"] += 1
     entry = {"capture": path, "seed": dict(seed), "body": body, "error": reason, "at": time.time()}
     try:
-        first, ring = _to_ring(config, entry)
+        first, ring = _to_ring(config, entry, environ)
     except OSError as ring_exc:
         with _lock:
             _memory_ring.append((path, dict(seed), body))
@@ -416,9 +425,9 @@ def _degrade(
             pass
 
 
-def _to_ring(config: Config, entry: Mapping[str, Any]) -> tuple[bool, str]:
+def _to_ring(config: Config, entry: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[bool, str]:
     """Append to the fallback ring, trimming it to its bounds; (first failure of an episode, path)."""
-    directory = private_dir(fallback_dir(config))
+    directory = private_dir(fallback_dir(config, environ))
     ring = os.path.join(directory, RING)
     line = (_dumps(entry) + "\n").encode("utf-8")
     fd = open_locked(ring, os.O_RDWR | os.O_APPEND | os.O_CREAT)
@@ -472,7 +481,7 @@ def _trim(fd: int, config: Config) -> tuple[int, int]:
     return len(kept), len(lines) - len(kept)
 
 
-def drain(config: Config) -> int:
+def drain(config: Config, environ: Mapping[str, str] = os.environ) -> int:
     """Move buffered lines (this process's memory, then the ring file) back into their
     captures, marked ``recovered``; returns how many moved. Cheap when nothing waits."""
     moved = 0
@@ -493,7 +502,7 @@ def drain(config: Config) -> int:
         with _lock:
             process_stats["buffered_in_memory"] = len(_memory_ring)
             process_stats["recovered"] += moved
-    ring = os.path.join(fallback_dir(config), RING)
+    ring = os.path.join(fallback_dir(config, environ), RING)
     try:
         if os.stat(ring).st_size == 0:
             return moved
