@@ -574,8 +574,9 @@ def machine_info() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": f"{platform.python_version()} ({sys.executable})",
         "hookmux": pkg("hookmux"),
+        "commit": _version_of(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
         "plugins": {name: pkg(f"hookmux-{name}") for name in PLUGINS},
-        "bash": _version_of(["bash", "--version"]),
+        "bash": _version_of(["bash", "-c", "echo bash $BASH_VERSION"]),
         "jq": _version_of(["jq", "--version"]),
         "loadavg_at_start": os.getloadavg(),
     }

@@ -427,13 +427,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 execs[key] += reply.get("daemon_execs", 0)
                 if not warmup:
                     per_round_total[key].append(totals[key] / 1000)
+            settling = time.monotonic()
             for remote in remotes.values():
-                remote.send("settle", timeout=15.0 if warmup else 0.0, start_measuring=warmup)
-            for remote in remotes.values():
-                remote.receive()
+                remote.send("settle", timeout=10.0 if warmup else 0.0, start_measuring=warmup)
+            left = {key: remote.receive()["still_running"] for key, remote in remotes.items()}
             done = time.monotonic() - started
             spent = ", ".join(f"{key} {totals[key] / 1000:.0f} s" for key in active)
-            print(f"round {number}{' (warm-up, process census)' if warmup else ''} done at {done:.0f} s ({spent})",
+            late = ", ".join(f"{key} {n}" for key, n in left.items() if n)
+            print(f"round {number}{' (warm-up, process census)' if warmup else ''} done at {done:.0f} s (hooks: "
+                  f"{spent}; settled in {time.monotonic() - settling:.1f} s{'; still running: ' + late if late else ''})",
                   file=sys.stderr)  # fmt: skip
         for remote in remotes.values():
             remote.send("settle", timeout=20.0, start_measuring=False)

@@ -41,7 +41,7 @@ def markdown(results: dict[str, dict[str, Any] | None], png: str | None) -> str:
         START,
         f"Measured {first['date']} by `tox -e bench` ({', '.join(sorted(modes))} run) on {first['machine']}, "
         f"Linux {first['kernel']}, load average {load_avg} at the start; Python {first['python'].split()[0]}, "
-        f"hookmux {first['hookmux']} ({plugins}), {first['bash'].split(',')[0]}, {first['jq']}.",
+        f"hookmux {first['hookmux']} at {first.get('commit', '?')} ({plugins}), {first['bash']}, {first['jq']}.",
         "",
     ]
     if results["compare"]:
