@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -281,7 +282,6 @@ def run_processes(
     process's ``wait4`` (its own and its waited-for children's).
     """
     usage = Usage()
-    outputs: list[bytes] = []
     errors: list[str] = []
     started = time.perf_counter()
     procs: list[subprocess.Popen[bytes]] = []
@@ -291,11 +291,21 @@ def run_processes(
                 argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         )
-    for call in http_calls:
-        try:
-            outputs.append(call())
-        except Exception as exc:
-            errors.append(f"http: {type(exc).__name__}: {exc}")
+    answers: list[bytes] = []
+
+    def post_all() -> None:
+        for call in http_calls:
+            try:
+                answers.append(call())
+            except Exception as exc:
+                errors.append(f"http: {type(exc).__name__}: {exc}")
+
+    poster = None
+    if http_calls and procs:
+        poster = threading.Thread(target=post_all)  # alongside the processes, as Claude Code does
+        poster.start()
+    elif http_calls:
+        post_all()
     buffers: dict[int, list[bytes]] = {}
     selector = selectors.DefaultSelector()
     for index, proc in enumerate(procs):
@@ -340,8 +350,10 @@ def run_processes(
         _, status, rusage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         usage.add(rusage)
+    if poster is not None:
+        poster.join()
     wall = (time.perf_counter() - started) * 1000
-    outputs = [b"".join(buffers[i]) for i in range(len(procs))] + outputs
+    outputs = [b"".join(buffers[i]) for i in range(len(procs))] + answers
     return StepResult(wall_ms=wall, usage=usage, outputs=outputs, errors=errors)
 
 
