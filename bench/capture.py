@@ -20,7 +20,9 @@ hits both sides alike), medians of per-event samples:
   (``(N ms)``), over a scripted session of edits: the floor any hook costs.
 
     python bench/capture.py [--events 3000] [--rounds 30] [--claude-rounds 3] [--edits 20]
-                            [--skip-claude] [--json bench/results/capture.json]
+                            [--skip-claude] [--quick] [--json bench/results/capture.json]
+
+Needs hookmux-capture and the test plugins (tests/plugins/testplugins) installed.
 """
 
 from __future__ import annotations
@@ -239,8 +241,11 @@ def main() -> int:
     parser.add_argument("--claude-rounds", type=int, default=3)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--skip-claude", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few events, rounds and edits")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "capture.json")
     args = parser.parse_args()
+    if args.quick:
+        args.events, args.rounds, args.claude_rounds, args.edits = 300, 5, 1, 5
     root = Path(tempfile.mkdtemp(prefix="hookmux-bench-capture-"))
     home = root / "home"
     home.mkdir()
