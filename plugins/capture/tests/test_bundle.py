@@ -193,6 +193,14 @@ def test_keep_policy_keeps_the_capture_and_marks_what_was_bundled(tmp_path: Path
     assert bundle.list_captures(home(), config) == []
 
 
+def test_bundling_at_session_end_takes_that_session_only(tmp_path: Path) -> None:
+    capture(make_event("Stop", cwd=tmp_path, session_id="abc-1-and-more"))
+    assert bundle.bundle_session(home(), Config(), "abc-1", missing_ok=True, exact=True) is None
+    assert bundle.resolve(home(), Config(), "abc-1").endswith("abc-1-and-more.ndjson")  # a prefix, by hand
+    summary = bundle.bundle_session(home(), Config(), "abc-1-and-more", exact=True)
+    assert summary is not None and summary[0]["session_id"] == "abc-1-and-more"
+
+
 def test_sessions_are_found_by_id_prefix_or_path(tmp_path: Path) -> None:
     for session in ("abc-1", "abd-2"):
         capture(make_event("Stop", cwd=tmp_path, session_id=session))

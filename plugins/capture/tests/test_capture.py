@@ -256,13 +256,23 @@ def test_a_lost_or_stale_sidecar_is_rebuilt_from_the_file(tmp_path: Path) -> Non
     assert sidecar("side")["bytes"] == capture_file("side").stat().st_size
 
 
+def test_a_mangled_sidecar_is_rebuilt_not_a_failure(tmp_path: Path) -> None:
+    run(make_event("Stop", cwd=tmp_path, session_id="mangled"))
+    path = home() / "capture" / "mangled.meta.json"
+    for garbage in ('{"format": "hookmux-capture/1", "seq": "seven"}', "not json", "[]", ""):
+        path.write_text(garbage)
+        result = run(make_event("Stop", cwd=tmp_path, session_id="mangled"))
+        assert result.statuses == {f"{NAME}.capture_stop": "silent"}
+    assert [line["seq"] for line in lines("mangled")] == [1, 2, 3, 4, 5]
+
+
 def test_a_new_file_after_deletion_starts_a_new_run(tmp_path: Path) -> None:
     run(make_event("Stop", cwd=tmp_path, session_id="again"))
     first = sidecar("again")["run_id"]
     capture_file("again").unlink()  # the sidecar stays behind, describing a file that is gone
     run(make_event("Stop", cwd=tmp_path, session_id="again"))
     (line,) = lines("again")
-    assert line["seq"] == 1 and line["run_id"] != first == first
+    assert line["seq"] == 1 and line["run_id"] != first
 
 
 def test_config_defaults_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,7 +101,7 @@ def bundle_ended_session(ctx: HookContext) -> None:
         return
     from hookmux_capture.bundle import bundle_session
 
-    bundle_session(ctx.home, config, ctx.raw.get("session_id"), missing_ok=True)
+    bundle_session(ctx.home, config, ctx.raw.get("session_id"), missing_ok=True, exact=True)
 
 
 @hookimpl(

@@ -25,6 +25,7 @@ from hookmux_capture.writer import (
     HEALTH,
     RING,
     capture_name,
+    capture_path,
     meta_path,
     scan,
 )
@@ -540,10 +541,17 @@ def bundle_session(
     output: str | None = None,
     keep: bool | None = None,
     missing_ok: bool = False,
+    exact: bool = False,
 ) -> tuple[dict[str, Any], str, bool] | None:
-    """Bundle the live capture of ``session`` (an id, prefix or path)."""
+    """Bundle the live capture of ``session`` (an id, prefix or path; ``exact``: the
+    session id itself, as the hooks name it)."""
     try:
-        path = resolve(home, config, str(session))
+        if exact:
+            path = capture_path(capture_dir(home, config), session)
+            if not os.path.isfile(path):
+                raise CaptureNotFound(f"no capture for session {session!r}")
+        else:
+            path = resolve(home, config, str(session))
     except CaptureNotFound:
         if missing_ok:
             return None

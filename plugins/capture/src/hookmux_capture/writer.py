@@ -186,7 +186,14 @@ def _read_meta(fd: int) -> dict[str, Any] | None:
         value = json.loads(data) if data else None
     except (OSError, ValueError):
         return None
-    return value if isinstance(value, dict) and value.get("format") == FORMAT else None
+    if (
+        isinstance(value, dict)
+        and value.get("format") == FORMAT
+        and all(isinstance(value.get(k), int) for k in ("seq", "events", "bytes", "ino"))
+        and isinstance(value.get("run_id"), str)
+    ):
+        return value
+    return None  # missing or mangled: rebuilt from the file
 
 
 def _write_meta(fd: int, meta: Mapping[str, Any]) -> None:
@@ -334,6 +341,10 @@ def capture(
         seq, size = append(path, seed, body)
     except OSError as exc:
         _degrade(config, path, seed, body, exc, stderr, environ)
+        return None
+    except Exception as exc:  # noqa: BLE001 - never fail the hook (nor trip capture's breaker)
+        failure = OSError(0, f"{type(exc).__name__}: {exc}")
+        _degrade(config, path, seed, body, failure, stderr, environ)
         return None
     with _lock:
         process_stats["events"] += 1
