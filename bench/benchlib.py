@@ -13,6 +13,7 @@ Stdlib only (hookmux itself is imported for its event table).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import http.client
@@ -592,6 +593,17 @@ def machine_info() -> dict[str, Any]:
         "jq": _version_of(["jq", "--version"]),
         "loadavg_at_start": os.getloadavg(),
     }
+
+
+def parse_shared(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """``tox -e bench -- ARGS`` gives every benchmark the same arguments: options meant for
+    another one are ignored, with a note (``--quick`` and ``--rounds`` are understood by all)."""
+    args, unknown = parser.parse_known_args()
+    if unknown:
+        print(
+            f"{parser.prog}: ignoring {' '.join(unknown)} (not an option of this benchmark)", file=sys.stderr
+        )
+    return args
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -320,13 +320,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per configuration (default 3)")
+    parser.add_argument("--runs", "--rounds", dest="runs", type=int, default=3,
+                        help="runs per configuration (default 3)")  # fmt: skip
     parser.add_argument("--tool-calls", type=int, default=60)
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 run per configuration, 20 tool calls"
     )
     parser.add_argument("--json", type=Path, default=bl.RESULTS / "claude_session.json")
-    args = parser.parse_args()
+    args = bl.parse_shared(parser)
     if args.quick:
         args.runs, args.tool_calls = 1, min(args.tool_calls, 20)
     args.json.unlink(missing_ok=True)  # a run that fails leaves no stale results

@@ -542,7 +542,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=bl.RESULTS / "compare.json")
     parser.add_argument("--launcher", help=argparse.SUPPRESS)
     parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = bl.parse_shared(parser)
     if args.launcher:
         return launcher_main(args.launcher, args.base, args.events)
     if args.quick:

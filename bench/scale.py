@@ -236,7 +236,7 @@ def main() -> int:
     parser.add_argument("--sessions", default="1,4,8")
     parser.add_argument("--quick", action="store_true", help="smoke run: 12 events per session")
     parser.add_argument("--json", type=Path, default=bl.RESULTS / "scale.json")
-    args = parser.parse_args()
+    args = bl.parse_shared(parser)
     if args.quick:
         args.events = min(args.events, 12)
     args.json.unlink(missing_ok=True)  # a run that fails leaves no stale results
