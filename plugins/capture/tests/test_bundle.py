@@ -201,6 +201,18 @@ def test_bundling_at_session_end_takes_that_session_only(tmp_path: Path) -> None
     assert summary is not None and summary[0]["session_id"] == "abc-1-and-more"
 
 
+def test_an_empty_capture_is_not_bundled(tmp_path: Path) -> None:
+    """A writer creates the file, then takes its lock: a bundler may see it empty in between."""
+    directory = Path(home()) / "capture"
+    directory.mkdir(parents=True)
+    (directory / "empty.ndjson").write_bytes(b"")
+    with pytest.raises(bundle.CaptureNotFound, match="empty"):
+        bundle.bundle_session(home(), Config(), "empty", keep=True)
+    assert (directory / "empty.ndjson").exists()
+    assert bundle.bundle_session(home(), Config(), "empty", missing_ok=True) is None
+    assert not (directory / "empty.ndjson").exists() and not (directory / "bundles").exists()
+
+
 def test_sessions_are_found_by_id_prefix_or_path(tmp_path: Path) -> None:
     for session in ("abc-1", "abd-2"):
         capture(make_event("Stop", cwd=tmp_path, session_id=session))

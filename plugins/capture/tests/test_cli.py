@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -121,18 +123,21 @@ def test_tail_follow_prints_new_lines_and_survives_bundling(capture_cli: Capture
         stderr=subprocess.PIPE,
         text=True,
     )
+    printed: queue.Queue[str] = queue.Queue()
+    assert follower.stdout is not None
+    stream = follower.stdout
+    threading.Thread(target=lambda: [printed.put(line) for line in stream], daemon=True).start()
     seen: list[str] = []
     try:
-        assert follower.stdout is not None
-        seen.append(follower.stdout.readline())
+        seen.append(printed.get(timeout=30))
         feed(capture_cli, [make_event("Notification", cwd=tmp_path, session_id="live")], **env)
-        seen.append(follower.stdout.readline())
+        seen.append(printed.get(timeout=30))
         capture_cli.command("capture", "bundle", "live")
         time.sleep(0.5)
         feed(
             capture_cli, [make_event("SubagentStart", cwd=tmp_path, session_id="live", agent_type="x")], **env
         )
-        seen.append(follower.stdout.readline())
+        seen.append(printed.get(timeout=30))
     finally:
         follower.terminate()
         _, err = follower.communicate(timeout=10)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,11 @@ def test_eight_processes_times_200_events_leave_1600_lines_with_sequences_intact
 ) -> None:
     writers = start_writers(capture_cli, tmp_path)
     # read while they write: listing and status take the locks too
-    while any(w.poll() is None for w in writers):
+    ends = time.monotonic() + 300
+    while any(w.poll() is None for w in writers) and time.monotonic() < ends:
         capture_cli.json("capture", "list")
+    for w in writers:
+        w.wait(timeout=max(ends - time.monotonic(), 1))
     assert [w.returncode for w in writers] == [0] * PROCESSES
     seen: Counter[str] = Counter()
     for k in range(SESSIONS):

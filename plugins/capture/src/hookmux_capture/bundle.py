@@ -490,6 +490,10 @@ def bundle_file(
     if is_aside(path) or delete:
         aside, fd = (path, _claim_aside(path)) if is_aside(path) else _set_aside(path)
         try:
+            if os.fstat(fd).st_size == 0:
+                # created by a writer that has not written yet (it starts a new one): no events
+                _unlink(meta_path(aside), aside)
+                raise CaptureNotFound(f"the capture {path} is empty: nothing to bundle")
             meta = read_meta(aside, lock=False)
             lines, invalid = read_lines(aside)
             summary = summarise(meta, lines, invalid)
@@ -506,6 +510,8 @@ def bundle_file(
         if held is None:
             raise FileNotFoundError(path)
         size = os.fstat(held).st_size
+    if size == 0:
+        raise CaptureNotFound(f"the capture {path} is empty: nothing to bundle")
     lines, invalid = read_lines(path, size)
     summary = summarise(meta, lines, invalid)
     target = _write_bundle(home, config, summary, output)
@@ -552,11 +558,11 @@ def bundle_session(
                 raise CaptureNotFound(f"no capture for session {session!r}")
         else:
             path = resolve(home, config, str(session))
+        return bundle_file(home, config, path, output=output, keep=keep)
     except CaptureNotFound:
         if missing_ok:
             return None
         raise
-    return bundle_file(home, config, path, output=output, keep=keep)
 
 
 def _locked_by_other(path: str) -> bool:
@@ -611,8 +617,11 @@ def clean(
                 _delete_capture(path)
                 _retire(home, config, meta)
             else:
-                _, target, _ = bundle_file(home, config, path, keep=False)
-                report["bundled"].append({**entry, "bundle": target})
+                try:
+                    _, target, _ = bundle_file(home, config, path, keep=False)
+                    report["bundled"].append({**entry, "bundle": target})
+                except CaptureNotFound:
+                    pass  # empty: deleted without a bundle
             report["deleted"].append(entry)
         except (OSError, ValueError) as exc:
             report["errors"].append({**entry, "error": f"{type(exc).__name__}: {exc}"})
