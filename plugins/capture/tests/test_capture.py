@@ -286,3 +286,58 @@ def test_config_defaults_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     assert fallback_dir(config) == str(tmp_path / f"hookmux-capture-{os.geteuid()}")
+
+
+def test_a_session_end_bundles_its_capture_in_the_background(tmp_path: Path) -> None:
+    for payload in (
+        make_event("PreToolUse", cwd=tmp_path, session_id="ends", tool_use_id="toolu_1"),
+        make_event("PostToolUse", cwd=tmp_path, session_id="ends", tool_use_id="toolu_1"),
+        make_event("SessionEnd", cwd=tmp_path, session_id="ends"),
+    ):
+        result = run_event(payload, plugins={NAME: plugin}, run_background=True)
+    assert result.statuses == {
+        f"{NAME}.bundle_ended_session": "queued",
+        f"{NAME}.capture_session_end": "silent",
+    }
+    assert [o.status for o in result.background] == ["silent"]
+    (bundle_file,) = (home() / "capture" / "bundles").glob("ends-*.json")
+    summary = json.loads(bundle_file.read_text())
+    assert summary["counts"]["events"] == {"PostToolUse": 1, "PreToolUse": 1, "SessionEnd": 1}
+    assert summary["correlation"]["ok"] == 1
+    assert not capture_file("ends").exists()
+
+
+def test_auto_bundle_and_auto_clean_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOKMUX__CAPTURE__AUTO_BUNDLE", "false")
+    monkeypatch.setenv("HOOKMUX__CAPTURE__AUTO_CLEAN", "false")
+    run_event(make_event("Stop", cwd=tmp_path, session_id="old"), plugins={NAME: plugin})
+    meta_file = home() / "capture" / "old.meta.json"
+    meta = json.loads(meta_file.read_text())
+    meta["updated"] -= 48 * 3600
+    meta_file.write_text(json.dumps(meta))
+    for event in ("SessionEnd", "SessionStart"):
+        result = run_event(
+            make_event(event, cwd=tmp_path, session_id="x"), plugins={NAME: plugin}, run_background=True
+        )
+        assert [o.status for o in result.background] == ["silent"]
+    assert capture_file("old").exists() and not (home() / "capture" / "bundles").exists()
+    monkeypatch.setenv("HOOKMUX__CAPTURE__AUTO_CLEAN", "true")
+    run_event(
+        make_event("SessionStart", cwd=tmp_path, session_id="new"),
+        plugins={NAME: plugin},
+        run_background=True,
+    )
+    assert not capture_file("old").exists()  # stale: bundled and deleted by the background clean
+    assert len(list((home() / "capture" / "bundles").glob("old-*.json"))) == 1
+    # at most once an hour
+    meta = json.loads((home() / "capture" / "new.meta.json").read_text())
+    meta["updated"] -= 48 * 3600
+    (home() / "capture" / "new.meta.json").write_text(json.dumps(meta))
+    run_event(
+        make_event("SessionStart", cwd=tmp_path, session_id="other"),
+        plugins={NAME: plugin},
+        run_background=True,
+    )
+    assert capture_file("new").exists()
