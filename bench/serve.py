@@ -184,13 +184,33 @@ import socket
 
 class Client:
     def __init__(self, port, token):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.port = port
         self.head = ("POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
                      + "\r\nContent-Type: application/json\r\nContent-Length: ")
+        self.sock = None
+        self.reconnects = 0
+
+    def connect(self):
+        self.sock = socket.create_connection(("127.0.0.1", self.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 
     def post(self, body):
+        # As node's client does: a new connection after "Connection: close", and one retry
+        # when a kept-alive connection turns out closed (the daemon restarting).
+        for attempt in (0, 1):
+            if self.sock is None:
+                self.connect()
+                self.reconnects += attempt
+            try:
+                return self._post(body)
+            except (ConnectionError, OSError):
+                self.sock.close()
+                self.sock = None
+                if attempt:
+                    raise
+
+    def _post(self, body):
         self.sock.sendall((self.head + str(len(body)) + "\r\n\r\n").encode() + body)
         while b"\r\n\r\n" not in self.buf:
             chunk = self.sock.recv(65536)
@@ -199,10 +219,14 @@ class Client:
             self.buf += chunk
         head, _, rest = self.buf.partition(b"\r\n\r\n")
         status = int(head.split(None, 2)[1])
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        lower = head.lower()
+        length = int(lower.split(b"content-length:")[1].split(b"\r\n")[0])
         while len(rest) < length:
             rest += self.sock.recv(65536)
         self.buf = rest[length:]
+        if b"connection: close" in lower:
+            self.sock.close()
+            self.sock = None
         return status, rest[:length]
 """
 
@@ -280,8 +304,9 @@ def bench_http(seconds: float) -> dict[str, Any]:
 
 
 def all_plugins_site(site: Path) -> tuple[str, list[str]]:
-    """A PYTHONPATH with every plugin under plugins/ that is not installed already (their
-    sources plus dist-info entry points), and the names of all of them."""
+    """A PYTHONPATH with every plugin under plugins/ that is not installed already (a copy
+    of their sources, which others may be editing, plus dist-info entry points), and the
+    names of all of them."""
     from importlib.metadata import entry_points
 
     installed = {ep.name for ep in entry_points(group="hookmux")}
@@ -300,7 +325,9 @@ def all_plugins_site(site: Path) -> tuple[str, list[str]]:
         )
         lines = "".join(f"{k} = {v}\n" for k, v in points.items())
         (info / "entry_points.txt").write_text(f"[hookmux]\n{lines}")
-        paths.append(str(project.parent / "src"))
+        for package in (project.parent / "src").iterdir():
+            if package.is_dir() and not package.name.endswith(".egg-info"):
+                shutil.copytree(package, site / package.name, ignore=shutil.ignore_patterns("__pycache__"))
     return os.pathsep.join(paths), names
 
 
@@ -330,7 +357,7 @@ def bench_memory(events: int) -> dict[str, Any]:
         while set(daemon.health()["plugins_loaded"].split(",")) < expected and time.monotonic() < deadline:
             time.sleep(0.1)
         loaded = daemon.health()
-        warmup = min(2000, events // 10)
+        warmup = events // 10  # first use of every plugin path, caches filled
         sent = 0
         started = time.monotonic()
         while sent < events:
