@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {**info, "available": False, "reason": f"Claude Code {CLAUDE_CODE_VERSION} is not installed"}
     root = Path(tempfile.mkdtemp(prefix="hookmux-claude-bench-"))
     configs: dict[str, Config] = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     try:
         for key, label in CONFIGS.items():
             config = Config(key, root)
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         emulated = {
             key: config.emulated_invocations(events, calibration_project) for key, config in configs.items()
         }
-        fired = {}
+        fired: dict[str, int] = {}
         for event in events:
             fired[event["hook_event_name"]] = fired.get(event["hook_event_name"], 0) + 1
         walls: dict[str, list[float]] = {k: [] for k in configs}

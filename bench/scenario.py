@@ -173,7 +173,7 @@ def tool_calls(project: str) -> list[ToolCall]:
 
     def write(turn: int, rel: str, content: str) -> None:
         path = f"{project}/{rel}"
-        response = {"type": "create", "filePath": path, "content": content, "structuredPatch": [],
+        response: dict[str, Any] = {"type": "create", "filePath": path, "content": content, "structuredPatch": [],
                     "originalFile": None, "userModified": False}  # fmt: skip
         add(turn, "Write", {"file_path": path, "content": content}, response,
             f"File created successfully at: {path}")  # fmt: skip
