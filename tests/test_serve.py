@@ -653,3 +653,67 @@ def test_http_port_taken_at_autostart_is_bound_when_ensure_asks(env: dict[str, s
     finally:
         blocker.close()
         daemon.stop()
+
+
+def test_a_stuck_daemon_costs_the_deadline_then_the_event_is_answered_in_process(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    with served(env) as daemon:
+        pid = daemon.pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            proc = daemon.run(bash("hmtest-deny", tmp_path), "--deadline=1")
+            elapsed = time.monotonic() - started
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert b"alpha refuses" in proc.stdout and proc.stderr == b"" and proc.returncode == 0
+        assert (
+            1.9 < elapsed < 1.0 / 0.8 + 3
+        )  # waited deadline + 1 s, answered well before Claude Code gives up
+        assert daemon.health()["status"] == "ok"
+
+
+def test_a_garbled_answer_is_routed_in_process(env: dict[str, str], tmp_path: Path) -> None:
+    from hookmux.relay import socket_path
+
+    home = Path(env["HOOKMUX_HOME"])
+    path = socket_path(str(home))
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    impostor = socket.socket(socket.AF_UNIX)
+    impostor.bind(path)
+    impostor.listen()
+
+    def answer_garbage() -> None:
+        conn, _ = impostor.accept()
+        conn.recv(1 << 20)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(bash("hmtest-deny", tmp_path)).encode(),
+                              env={**env, "HOOKMUX_SERVE": "1"}, capture_output=True, timeout=60, check=True)  # fmt: skip
+        thread.join(10)
+        assert b"alpha refuses" in proc.stdout and proc.stderr == b""
+        time.sleep(0.5)
+        assert not daemon_pids(home)  # something answers on the socket: no daemon is started
+    finally:
+        impostor.close()
+
+
+def test_sighup_restarts_in_place_and_keeps_serving(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        pid, uptime = daemon.pid(), daemon.health()["uptime_s"]
+        time.sleep(0.2)
+        os.kill(pid, signal.SIGHUP)
+        wait_for(
+            lambda: (
+                (h := _health_or_none(daemon)) and h["uptime_s"] < uptime + 0.1 and h["requests_http"] == 0
+            )
+        )
+        assert daemon.pid() == pid and daemon_pids(daemon.home) == {pid}
+        assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
+        assert b"alpha refuses" in daemon.post(bash("hmtest-deny", tmp_path))[1]
+        assert "restarting: SIGHUP" in (daemon.home / "daemon" / "daemon.log").read_text()
