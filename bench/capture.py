@@ -32,6 +32,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -288,6 +289,7 @@ def main() -> int:
           f"({added} ms)")  # fmt: skip
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(root, ignore_errors=True)
     return 0 if report["goal_met"] else 1
 
 
