@@ -27,6 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+#: A throwaway project: events never point at a shared directory such as /tmp,
+#: where plugins that keep project state (ghap's journal) would write.
+PROJECT = tempfile.mkdtemp(prefix="hookmux-bench-project-")
+
 GOAL_MS = 1.0
 
 
@@ -34,7 +38,7 @@ def event(i: int) -> dict[str, object]:
     return {
         "session_id": "bench",
         "transcript_path": "/tmp/bench.jsonl",
-        "cwd": tempfile.gettempdir(),
+        "cwd": PROJECT,
         "hook_event_name": "PreToolUse",
         "tool_name": "Bash",
         "tool_input": {"command": "hmtest-deny", "description": "bench"},

@@ -21,6 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+#: A throwaway project: events never point at a shared directory such as /tmp,
+#: where plugins that keep project state (ghap's journal) would write.
+PROJECT = tempfile.mkdtemp(prefix="hookmux-bench-project-")
+
 GOAL_UNMATCHED = 1.5
 TEST_PLUGINS = "alpha,beta,faulty,guarded,guards"
 
@@ -30,7 +34,7 @@ def event(command: str) -> bytes:
         {
             "session_id": "bench",
             "transcript_path": "/tmp/bench.jsonl",
-            "cwd": tempfile.gettempdir(),
+            "cwd": PROJECT,
             "permission_mode": "default",
             "hook_event_name": "PreToolUse",
             "tool_name": "Bash",

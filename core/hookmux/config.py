@@ -156,6 +156,18 @@ def _read_toml(path: str, errors: list[str]) -> dict[str, Any]:
 
 
 def _parse_env_value(value: str) -> Any:
+    """A variable's value as TOML would read it; plain numbers and words need no parser
+    (tomllib imports datetime, ~2 ms, on every event that sets HOOKMUX_* variables)."""
+    text = value.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text in ("true", "false"):
+        return text == "true"
+    if not text or text[0] not in "[{\"'":
+        return value
     import tomllib
 
     try:

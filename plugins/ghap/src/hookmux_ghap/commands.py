@@ -45,7 +45,8 @@ class Context:
 def find_project(given: str | None) -> str:
     """``--project-dir``, else ``$CLAUDE_PROJECT_DIR``, else the nearest directory
     above the current one holding ``.claude/journal`` (not the home directory,
-    whose ``.claude`` is Claude Code's own), else the current directory."""
+    whose ``.claude`` is Claude Code's own, nor a world-writable one like /tmp,
+    where anyone's journal could sit), else the current directory."""
     if given:
         return os.path.abspath(given)
     env = os.environ.get("CLAUDE_PROJECT_DIR")
@@ -55,12 +56,23 @@ def find_project(given: str | None) -> str:
     home = os.path.realpath(os.path.expanduser("~"))
     here = cwd
     while True:
-        if os.path.realpath(here) != home and os.path.isdir(os.path.join(here, ".claude", "journal")):
+        if (
+            os.path.realpath(here) != home
+            and not _world_writable(here)
+            and os.path.isdir(os.path.join(here, ".claude", "journal"))
+        ):
             return here
         parent = os.path.dirname(here)
         if parent == here:
             return cwd
         here = parent
+
+
+def _world_writable(path: str) -> bool:
+    try:
+        return bool(os.stat(path).st_mode & 0o002)
+    except OSError:
+        return False
 
 
 def load_settings(project: str) -> Settings:
