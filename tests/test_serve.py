@@ -671,7 +671,9 @@ def test_a_stuck_daemon_costs_the_deadline_then_the_event_is_answered_in_process
         assert (
             1.9 < elapsed < 1.0 / 0.8 + 3
         )  # waited deadline + 1 s, answered well before Claude Code gives up
-        assert daemon.health()["status"] == "ok"
+        # resumed, the daemon does not run the handlers of an event its caller gave up on
+        health = wait_for(lambda: (h := daemon.health()) and h["refused"] == 1 and h)
+        assert health["status"] == "ok" and health["requests_relay"] == 0
 
 
 def test_a_garbled_answer_is_routed_in_process(env: dict[str, str], tmp_path: Path) -> None:

@@ -1067,6 +1067,11 @@ class _RelayHandler(socketserver.BaseRequestHandler):
         argv, matched, manifest_id = _relay_args(argv)
         # The caller found this very manifest valid: no need to check the files again.
         fresh = manifest_id == daemon.manifest_id or daemon.fresh()
+        if kind == relay.ROUTE and _caller_gone(sock):
+            # It gave up waiting (a stuck daemon) and answered the event itself: running the
+            # handlers now would run them twice.
+            daemon.count("relay", "abandoned")
+            return
         if kind == relay.ROUTE and version == __version__ and not daemon.draining and fresh:
             with daemon.request(_argv_deadline(argv) or 600.0):
                 code, out, err, later = daemon.route(argv, payload, environ, matched)
@@ -1102,6 +1107,16 @@ class _RelayHandler(socketserver.BaseRequestHandler):
                 "the installed plugins changed" if version == __version__ else f"a hookmux {version} called"
             )
         return relay.encode_answer(relay.YOURSELF, 0, b"", b"")
+
+
+def _caller_gone(sock: socket.socket) -> bool:
+    """True when the relaying ``hookmux run`` has closed its end already."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
 
 
 def _relay_args(argv: list[str]) -> tuple[list[str], list[int] | None, str | None]:
