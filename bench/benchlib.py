@@ -474,9 +474,38 @@ class Daemon:
         return True
 
     def stop(self) -> None:
-        if self.pid:
-            subprocess.run([hookmux_bin(), "serve", "stop"], env=self.env, capture_output=True, timeout=60,
-                           check=False)  # fmt: skip
+        """Stop it and wait until the process is gone (it writes its home until it exits)."""
+        if not self.pid:
+            return
+        subprocess.run([hookmux_bin(), "serve", "stop"], env=self.env, capture_output=True, timeout=60,
+                       check=False)  # fmt: skip
+        ends = time.monotonic() + 10
+        while time.monotonic() < ends:
+            try:
+                with open(f"/proc/{self.pid}/stat", encoding="ascii", errors="replace") as fh:
+                    if fh.read().rpartition(")")[2].split()[0] in ("Z", "X"):
+                        return
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    def status(self) -> dict[str, Any]:
+        """``hookmux serve status --json`` (counters: requests_relay, requests_http, refused...)."""
+        proc = subprocess.run([hookmux_bin(), "serve", "status", "--json"], env=self.env, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        try:
+            value = json.loads(proc.stdout)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def served(self, transport: str) -> str | None:
+        """None if the daemon answered events of ``transport`` (relay, http); else why not."""
+        status = self.status()
+        if int(status.get(f"requests_{transport}") or 0) > 0:
+            return None
+        return (f"hookmux serve answered no {transport} event (refused {status.get('refused', '?')}): "
+                f"`hookmux run` routed them itself")  # fmt: skip
 
     def poster(self) -> HttpPoster:
         return HttpPoster(self.url, self.token)

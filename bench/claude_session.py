@@ -217,6 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     info = bl.machine_info()
     if claude is None:
         return {**info, "available": False, "reason": f"Claude Code {CLAUDE_CODE_VERSION} is not installed"}
+    bl.become_subreaper()  # the daemons' detached workers come back to us: wait for them at the end
     root = Path(tempfile.mkdtemp(prefix="hookmux-claude-bench-"))
     configs: dict[str, Config] = {}
     rows: list[dict[str, Any]] = []
@@ -254,9 +255,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 walls[key].append(result.duration)
                 time.sleep(0.5)  # let background work of the run finish
             print(f"round {number + 1}/{args.runs} done, {time.monotonic() - started:.0f} s", file=sys.stderr)
+        for key in DAEMON_CONFIGS:
+            daemon = configs[key].daemon if key in configs else None
+            problem = daemon.served(key) if daemon is not None else None
+            if problem:
+                failures[key].append(problem)
     finally:
         for config in configs.values():
             config.close()
+        bl.Reaper().settle(20.0)
         shutil.rmtree(root, ignore_errors=True)
     base = statistics.median(walls["none"])
     for key in configs:

@@ -265,6 +265,7 @@ class Launcher:
 
     def finish(self) -> dict[str, Any]:
         daemon_cpu = daemon_hwm = 0.0
+        not_served = self.daemon.served(self.key) if self.daemon is not None else None
         if self.daemon is not None:
             daemon_cpu = bl.proc_cpu_ms(self.daemon.pid) - self.daemon_cpu_from
             daemon_hwm = bl.proc_hwm_kb(self.daemon.pid)
@@ -279,6 +280,7 @@ class Launcher:
             "background_rss_kb": self.reaper.usage.maxrss_kb,
             "daemon_cpu_ms": daemon_cpu,
             "daemon_rss_kb": daemon_hwm,
+            "not_served": not_served,
         }
 
 
@@ -489,7 +491,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             else None,
             "hook_rss_mb": round(rss[key] / 1024, 1) if rss[key] else None,
             "daemon_rss_mb": round(final["daemon_rss_kb"] / 1024, 1) if final["daemon_rss_kb"] else None,
-            "errors": sorted(set(errors[key]))[:5],
+            "errors": sorted(set(errors[key]))[:5] + ([final["not_served"]] if final.get("not_served") else []),
             "answers_differing_from_cold": len(mismatches[key]) if key in mismatches else None,
             "samples_ms": [round(s, 3) for s in samples[key]],
         })  # fmt: skip
