@@ -205,7 +205,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "unavailable": unavailable,
         "rows": rows,
-        "problems": [],
+        "problems": [f"{t}: {why}" for t, why in unavailable.items() if "answered no" in why],
     }
 
 
