@@ -252,7 +252,9 @@ def main() -> int:
     bl.write_json(args.json, report)
     print(f"{caption(report)}; {report['machine']}, {report['date']}")
     print("\n".join(table(report)))
-    return 0
+    for problem in report["problems"]:
+        print(f"problem: {problem}")
+    return 1 if report["problems"] else 0
 
 
 if __name__ == "__main__":
