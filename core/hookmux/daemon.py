@@ -1111,12 +1111,18 @@ class _RelayHandler(socketserver.BaseRequestHandler):
 
 def _caller_gone(sock: socket.socket) -> bool:
     """True when the relaying ``hookmux run`` has closed its end already."""
+    # Non-blocking for the peek: with a timeout set, Python first waits for the socket
+    # to become readable (MSG_DONTWAIT notwithstanding) and then raises TimeoutError.
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
     try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        return sock.recv(1, socket.MSG_PEEK) == b""
     except (BlockingIOError, InterruptedError):
         return False
     except OSError:
         return True
+    finally:
+        sock.settimeout(timeout)
 
 
 def _relay_args(argv: list[str]) -> tuple[list[str], list[int] | None, str | None]:
