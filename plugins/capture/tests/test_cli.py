@@ -189,6 +189,14 @@ def test_a_session_start_cleans_stale_captures_in_the_background(
     data["updated"] -= 48 * 3600
     meta.write_text(json.dumps(data))
     feed(capture_cli, [make_event("SessionStart", cwd=tmp_path, session_id="new")])
-    wait_for(lambda: not (capture_cli.capture_dir / "old.ndjson").exists(), 30, "the stale capture to go")
+    # The capture is renamed aside before it is bundled: wait for the bundle, not the rename.
+    wait_for(
+        lambda: (
+            not (capture_cli.capture_dir / "old.ndjson").exists()
+            and any((capture_cli.capture_dir / "bundles").glob("old-*.json"))
+        ),
+        30,
+        "the stale capture to be bundled and go",
+    )
     assert [p.name.split("-")[0] for p in (capture_cli.capture_dir / "bundles").glob("*.json")] == ["old"]
     assert (capture_cli.capture_dir / "new.ndjson").exists()
