@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -309,6 +310,18 @@ class SettingsCache:
         self._entries: dict[Any, Settings] = {}
         self._size = size
         self._lock = threading.Lock()
+        self._last: tuple[Mapping[str, str], tuple[tuple[str, str], ...]] | None = None
+
+    def _variables(self, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """The ``HOOKMUX_*`` variables; remembered for a read-only environment passed
+        again and again (the daemon's own, for http hooks)."""
+        last = self._last  # one attribute: read and replaced atomically by concurrent events
+        if last is not None and last[0] is environ:
+            return last[1]
+        variables = tuple(sorted((k, v) for k, v in environ.items() if k.startswith("HOOKMUX_")))
+        if isinstance(environ, MappingProxyType):  # read-only: the same object means the same content
+            self._last = (environ, variables)
+        return variables
 
     def load(self, project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
         import time
@@ -327,8 +340,7 @@ class SettingsCache:
             if now - st.st_mtime < self.SETTLED:
                 return load_settings(project, environ)
             stats.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-        variables = tuple(sorted((k, v) for k, v in environ.items() if k.startswith("HOOKMUX_")))
-        key = (project, tuple(files), tuple(stats), variables)
+        key = (project, tuple(files), tuple(stats), self._variables(environ))
         with self._lock:
             cached = self._entries.get(key)
         if cached is not None:

@@ -47,6 +47,7 @@ import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import Any
 
 from hookmux import __version__, relay, serving
@@ -227,7 +228,8 @@ class Daemon:
         # into the others' events (or into plugins that read os.environ).
         for key in [k for k in os.environ if k.startswith(serving.SESSION_PREFIXES)]:
             del os.environ[key]
-        self.environ: Mapping[str, str] = dict(os.environ)
+        # Read-only: handlers get it as ctx.environ for http hooks, shared by every event.
+        self.environ: Mapping[str, str] = MappingProxyType(dict(os.environ))
         from hookmux.config import load_settings
 
         core = load_settings(None, self.environ).core
