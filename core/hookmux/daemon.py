@@ -224,6 +224,9 @@ class Daemon:
         self.autostart = autostart
         self.foreground = foreground
         self.argv = argv or []
+        # What a restart handed over (the lock, the listening sockets): for this process only.
+        self._inherited_lock = os.environ.pop(serving.LOCK_FD_ENV, "")
+        self._inherited_sockets = os.environ.pop(SOCKETS_FD_ENV, "")
         # The daemon serves every session: one session's variables must not leak
         # into the others' events (or into plugins that read os.environ).
         for key in [k for k in os.environ if k.startswith(serving.SESSION_PREFIXES)]:
@@ -293,7 +296,7 @@ class Daemon:
     # -- start -----------------------------------------------------------------------
 
     def _acquire_lock(self) -> bool:
-        inherited = os.environ.pop(serving.LOCK_FD_ENV, "")
+        inherited = self._inherited_lock
         if inherited.isdigit():
             self.lock_fd = int(inherited)
             os.set_inheritable(self.lock_fd, False)
@@ -314,7 +317,7 @@ class Daemon:
         self.log(f"cannot start: {reason}")
 
     def _bind(self) -> None:
-        inherited = os.environ.pop(SOCKETS_FD_ENV, "")
+        inherited = self._inherited_sockets
         fds = [int(f) if f.lstrip("-").isdigit() else -1 for f in inherited.split(",")] if inherited else []
         http_fd, unix_fd = [*fds, -1, -1][:2]
         if http_fd >= 0:
