@@ -24,7 +24,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(condition: Any, timeout: float = 15.0, interval: float = 0.02) -> Any:
+def wait_for(condition: Any, timeout: float = 30.0, interval: float = 0.02) -> Any:
     ends = time.monotonic() + timeout
     while time.monotonic() < ends:
         value = condition()

@@ -142,7 +142,7 @@ def autostart(home: str) -> bool:
 
 
 def ensure(
-    home: str, port: int | None = None, session_pid: int | None = None, wait: float = 10.0
+    home: str, port: int | None = None, session_pid: int | None = None, wait: float = 20.0
 ) -> tuple[dict[str, str] | None, str | None]:
     """Make sure the daemon runs (start it and wait for it): (its status, a problem)."""
     import time

@@ -122,7 +122,7 @@ def register(cli: click.Group) -> None:
             raise SystemExit(main(["--foreground", *args]))
         if serving.ping(home) is None:
             serving.spawn(home, args, respect_failure=False)
-            ends = time.monotonic() + 15
+            ends = time.monotonic() + 30
             while serving.ping(home) is None and time.monotonic() < ends:
                 time.sleep(0.05)
         status = _status(home)
