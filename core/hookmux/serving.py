@@ -14,6 +14,7 @@ from hookmux.relay import ANSWERED, PING, daemon_dir, encode_request, exchange
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Mapping, Sequence
 
 
@@ -82,8 +83,10 @@ def daemon_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if not k.startswith(SESSION_PREFIXES)}
 
 
-def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) -> bool:
-    """Start ``hookmux serve`` detached unless one runs or is starting; True if started.
+def spawn(
+    home: str, args: Sequence[str] = (), *, respect_failure: bool = True
+) -> subprocess.Popen[bytes] | None:
+    """Start ``hookmux serve`` detached unless one runs or is starting: the process started.
 
     The single-instance lock is taken here and handed to the daemon, so racing
     callers start at most one daemon.
@@ -91,7 +94,7 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
     import fcntl
 
     if respect_failure and recent_failure(home) is not None:
-        return False
+        return None
     directory = daemon_dir(home)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     fd = os.open(lock_file(home), os.O_RDWR | os.O_CREAT, 0o600)
@@ -99,7 +102,7 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return False  # a daemon runs, or is starting
+            return None  # a daemon runs, or is starting
         import subprocess
         import sys
 
@@ -118,7 +121,7 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
         try:
             # New session, no inherited descriptors but the lock: nothing keeps
             # Claude Code's pipes open, and the daemon outlives this hook.
-            subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "hookmux.daemon", *args],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -131,30 +134,47 @@ def spawn(home: str, args: Sequence[str] = (), *, respect_failure: bool = True) 
             )
         finally:
             os.close(log)
-        return True
     finally:
         os.close(fd)  # the daemon keeps its own copy, and with it the lock
 
 
 def autostart(home: str) -> bool:
     """Start the daemon in the background for the next events (``hookmux run``)."""
-    return spawn(home, ["--autostart"])
+    return spawn(home, ["--autostart"]) is not None
+
+
+def wait_until_up(
+    home: str,
+    started: subprocess.Popen[bytes] | None,
+    wait: float,
+    session_pid: int | None = None,
+    port: int | None = None,
+) -> dict[str, str] | None:
+    """Ping until the daemon answers: its status, or None once ``wait`` seconds
+    have passed or the daemon ``started`` here has exited (it wrote why)."""
+    import time
+
+    ends = time.monotonic() + wait
+    while time.monotonic() < ends:
+        info = ping(home, session_pid=session_pid, port=port)
+        if info is not None:
+            return info
+        if started is not None and started.poll() is not None:
+            # one last look: another caller's daemon may have come up meanwhile
+            return ping(home, session_pid=session_pid, port=port)
+        time.sleep(0.02)
+    return None
 
 
 def ensure(
     home: str, port: int | None = None, session_pid: int | None = None, wait: float = 20.0
 ) -> tuple[dict[str, str] | None, str | None]:
     """Make sure the daemon runs (start it and wait for it): (its status, a problem)."""
-    import time
-
     info = ping(home, session_pid=session_pid, port=port)
     if info is None:
         args = [f"--port={port}"] if port else []
-        spawn(home, args, respect_failure=False)
-        ends = time.monotonic() + wait
-        while info is None and time.monotonic() < ends:
-            time.sleep(0.02)
-            info = ping(home, session_pid=session_pid, port=port)
+        started = spawn(home, args, respect_failure=False)
+        info = wait_until_up(home, started, wait, session_pid=session_pid, port=port)
         if info is None:
             reason = recent_failure(home) or f"it did not answer within {wait:g} s"
             return None, f"hookmux serve is not running: {reason} (log: {log_file(home)})"

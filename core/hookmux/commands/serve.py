@@ -121,10 +121,7 @@ def register(cli: click.Group) -> None:
 
             raise SystemExit(main(["--foreground", *args]))
         if serving.ping(home) is None:
-            serving.spawn(home, args, respect_failure=False)
-            ends = time.monotonic() + 30
-            while serving.ping(home) is None and time.monotonic() < ends:
-                time.sleep(0.05)
+            serving.wait_until_up(home, serving.spawn(home, args, respect_failure=False), 30.0)
         status = _status(home)
         if as_json:
             click.echo(json.dumps(status, indent=2))
