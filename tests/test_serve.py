@@ -129,7 +129,59 @@ def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str
         assert {"hookmux.relay", "_socket"} <= modules  # it did relay
         assert not {m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY}, sorted(modules)
         assert "socket" not in modules and "enum" not in modules
+        # relayed before parsing: the daemon decodes and matches, this process does neither
+        assert not {"_json", "hookmux.manifest", "hookmux.matching"} & modules, sorted(modules)
         assert daemon.health()["requests_relay"] == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b'{"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash"}', "PreToolUse"),
+        (b'{"hook_event_name"\n :\t "SessionStart"}', "SessionStart"),
+        (
+            b'{"prompt": "say \\"hook_event_name\\": \\"Stop\\"", "hook_event_name": "UserPromptSubmit"}',
+            "UserPromptSubmit",
+        ),
+        (b'{"hook_event_name": 3}', None),
+        (b'{"hook_event_name": "Stop', None),
+        (b"not json at all", None),
+        (b"", None),
+    ],
+)
+def test_the_relay_reads_the_event_name_off_the_raw_bytes(data: bytes, name: str | None) -> None:
+    from hookmux.hookentry import event_name_hint
+
+    assert event_name_hint(data) == name
+
+
+def test_unmatched_and_bad_events_are_answered_by_the_daemon_too(env: dict[str, str], tmp_path: Path) -> None:
+    with served(env) as daemon:
+        assert daemon.run(bash("ls -la", tmp_path)).stdout == b""
+        bad = subprocess.run([hookmux_executable(), "run"], input=b"[1, 2]", capture_output=True,
+                             env={**daemon.env, "HOOKMUX_SERVE": "1"}, check=False)  # fmt: skip
+        assert (bad.returncode, bad.stdout) == (0, b"")
+        assert bad.stderr.decode().strip() == "hookmux: stdin holds a JSON list, expected an object"
+        assert daemon.health()["requests_relay"] == 2
+
+
+def test_a_caller_of_another_python_environment_routes_its_events_itself(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # Another import path (here one more PYTHONPATH entry) may hold other plugins:
+    # the daemon must not answer with the ones it loaded, nor restart for it.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pythonpath = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(elsewhere)]))
+    with served(env) as daemon:
+        assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
+        other = daemon.run(bash("hmtest-deny", tmp_path), PYTHONPATH=pythonpath)
+        assert b"alpha refuses" in other.stdout and other.returncode == 0
+        health = daemon.health()
+        # answered in-process; the daemon kept its counts, so it did not restart either
+        assert health["requests_relay"] == 1 and health["refused"] == 1
+        log = (daemon.home / "daemon" / "daemon.log").read_text()
+        assert "a hookmux of another Python environment called" in log and str(elsewhere) in log
 
 
 def test_relay_carries_the_callers_environment(env: dict[str, str], tmp_path: Path) -> None:

@@ -52,9 +52,9 @@ from typing import Any
 
 from hookmux import __version__, relay, serving
 from hookmux.dispatch import hung_threads
-from hookmux.hookentry import MAX_INPUT_BYTES, Outcome, _manifest_identity, answer
+from hookmux.hookentry import MAX_INPUT_BYTES, Outcome, answer
 from hookmux.manifest import _sources_fresh, environment_stamp, load_manifest
-from hookmux.paths import atomic_write, ensure_private_dir, hookmux_home
+from hookmux.paths import atomic_write, daemon_dir, ensure_private_dir, hookmux_home, socket_path
 from hookmux.plugins import make_plugin_manager
 
 #: Environment variable carrying the listening sockets across a re-exec: ``http,unix``.
@@ -83,16 +83,16 @@ MAX_HEADER_BYTES = 1024 * 1024
 
 
 def token_file(home: str) -> str:
-    return os.path.join(relay.daemon_dir(home), "token")
+    return os.path.join(daemon_dir(home), "token")
 
 
 def state_file(home: str) -> str:
-    return os.path.join(relay.daemon_dir(home), "daemon.json")
+    return os.path.join(daemon_dir(home), "daemon.json")
 
 
 def private_daemon_dir(home: str) -> str:
     """``$HOOKMUX_HOME/daemon``, created 0700 (and made 0700 if it was not)."""
-    directory = ensure_private_dir(relay.daemon_dir(home))
+    directory = ensure_private_dir(daemon_dir(home))
     if os.stat(directory).st_mode & 0o077:
         os.chmod(directory, 0o700)
     return directory
@@ -258,10 +258,12 @@ class Daemon:
         self.lock_fd = -1
         self.http: _HTTPServer | None = None
         self.unix: _UnixServer | None = None
-        self.socket_path = relay.socket_path(home)
+        self.socket_path = socket_path(home)
         self.token = ""
         self.manifest: dict[str, Any] = {}
-        self.manifest_id = ""
+        #: who this daemon can answer for (see relay.python_identity)
+        self.identity = relay.python_identity()
+        self.foreign_callers = 0
         self.pm: Any = None
         self.loaded: list[str] = []
         self.log_fh: Any = None
@@ -391,7 +393,6 @@ class Daemon:
             self.token = read_token(self.home) or ""
             self._bind()
             self.manifest = load_manifest(self.home)
-            self.manifest_id = _manifest_identity(self.home)
             self.pm = make_plugin_manager()
             self._write_state()
         except SystemExit as exc:  # logged (on stderr in the foreground), kept for `serve status`
@@ -647,7 +648,7 @@ class Daemon:
     # -- routing ------------------------------------------------------------------------
 
     def route(
-        self, argv: list[str], payload: bytes, environ: Mapping[str, str], matched: list[int] | None = None
+        self, argv: list[str], payload: bytes, environ: Mapping[str, str]
     ) -> tuple[int, bytes, str, list[Callable[[], None]]]:
         """Answer one event exactly as ``hookmux run`` would: (exit code, stdout, stderr,
         what to do once the answer is sent: recording, background jobs)."""
@@ -664,7 +665,6 @@ class Daemon:
             plugin_manager=self.pm,
             deferred=later,
             settings_loader=self.settings.load,
-            matched=matched,
         )
         if outcome is not None and outcome.jobs:
             later.append(lambda: self._queue(outcome))
@@ -1069,17 +1069,21 @@ class _RelayHandler(socketserver.BaseRequestHandler):
             daemon.count("relay", "bad_request")
             daemon.log(f"relay: bad request: {exc}")
             return
-        argv, matched, manifest_id = _relay_args(argv)
-        # The caller found this very manifest valid: no need to check the files again.
-        fresh = manifest_id == daemon.manifest_id or daemon.fresh()
+        argv, identity = _relay_args(argv)
         if kind == relay.ROUTE and _caller_gone(sock):
             # It gave up waiting (a stuck daemon) and answered the event itself: running the
             # handlers now would run them twice.
             daemon.count("relay", "abandoned")
             return
-        if kind == relay.ROUTE and version == __version__ and not daemon.draining and fresh:
+        if (
+            kind == relay.ROUTE
+            and version == __version__
+            and identity == daemon.identity
+            and not daemon.draining
+            and daemon.fresh()
+        ):
             with daemon.request(_argv_deadline(argv) or 600.0):
-                code, out, err, later = daemon.route(argv, payload, environ, matched)
+                code, out, err, later = daemon.route(argv, payload, environ)
                 daemon.count("relay", "answered" if out or code else "silent")
                 with contextlib.suppress(OSError):
                     sock.sendall(
@@ -1088,9 +1092,11 @@ class _RelayHandler(socketserver.BaseRequestHandler):
                 daemon.after(later)
             return
         with contextlib.suppress(OSError):
-            sock.sendall(self._other(daemon, kind, version, argv))
+            sock.sendall(self._other(daemon, kind, version, identity, argv))
 
-    def _other(self, daemon: Daemon, kind: bytes, version: str, argv: list[str]) -> bytes:
+    def _other(
+        self, daemon: Daemon, kind: bytes, version: str, identity: str | None, argv: list[str]
+    ) -> bytes:
         """Pings, stop requests, and events the caller must route itself."""
         if kind == relay.PING:
             if argv and argv[0].isdigit() and int(argv[0]) > 0:
@@ -1104,7 +1110,15 @@ class _RelayHandler(socketserver.BaseRequestHandler):
         if kind == relay.STOP:
             daemon.request_stop("hookmux serve stop")
             return relay.encode_answer(relay.ANSWERED, 0, b"stopping\n", b"")
-        if kind == relay.ROUTE and not daemon.draining:
+        if kind == relay.ROUTE and identity != daemon.identity:
+            # Another Python environment shares this $HOOKMUX_HOME: its plugins are not
+            # the ones loaded here, so it routes its events itself (and this daemon stays).
+            daemon.count("relay", "foreign")
+            daemon.foreign_callers += 1
+            if daemon.foreign_callers == 1:
+                daemon.log(f"relay: a hookmux of another Python environment called ({identity}); "
+                           "it routes its events itself")  # fmt: skip
+        elif kind == relay.ROUTE and not daemon.draining:
             # The installed plugins (or hookmux itself) changed: the caller routes this
             # event with the new code, and the daemon restarts to load it.
             daemon.count("relay", "rerouted")
@@ -1130,20 +1144,15 @@ def _caller_gone(sock: socket.socket) -> bool:
         sock.settimeout(timeout)
 
 
-def _relay_args(argv: list[str]) -> tuple[list[str], list[int] | None, str | None]:
-    """``hookmux run``'s arguments, and what its matching found (``--matched``, ``--manifest``)."""
-    rest, matched, manifest_id = [], None, None
+def _relay_args(argv: list[str]) -> tuple[list[str], str | None]:
+    """``hookmux run``'s arguments, and the caller's ``--python`` identity."""
+    rest, identity = [], None
     for arg in argv:
-        if arg.startswith("--matched="):
-            try:
-                matched = [int(i) for i in arg[10:].split(",") if i]
-            except ValueError:
-                matched = None
-        elif arg.startswith("--manifest="):
-            manifest_id = arg[11:]
+        if arg.startswith("--python="):
+            identity = arg[9:]
         else:
             rest.append(arg)
-    return rest, matched, manifest_id
+    return rest, identity
 
 
 def _argv_deadline(argv: list[str]) -> float | None:

@@ -9,9 +9,12 @@ The contract with Claude Code, kept whatever happens:
 * bad input (empty, not JSON, not an object, not UTF-8, unknown event) costs
   one line on stderr and an empty answer.
 
-An event no handler matches touches only the standard library modules Python
-already has loaded, marshal and a C JSON scanner: no plugin, no pluggy, attrs,
-cattrs, filelock or importlib.metadata (a test holds this with ``-X importtime``).
+When ``hookmux serve`` runs, the raw event goes straight to it (see
+:mod:`hookmux.relay`): this process loads ``_socket`` and nothing of the
+routing. Otherwise an event no handler matches touches only the standard
+library modules Python already has loaded, marshal and a C JSON scanner: no
+plugin, no pluggy, attrs, cattrs, filelock or importlib.metadata (a test holds
+this with ``-X importtime``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import os
 import sys
 
 from hookmux.events import MATCHER_FIELD
-from hookmux.paths import hookmux_home, project_dir
+from hookmux.paths import hookmux_home, project_dir, socket_path
 
 # typing and collections.abc cost milliseconds at import: annotations only.
 TYPE_CHECKING = False
@@ -194,17 +197,6 @@ def _parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
     return opts
 
 
-def _manifest_identity(home: str) -> str:
-    """The manifest file this process found valid, as the daemon can compare it."""
-    from hookmux.manifest import manifest_file
-
-    try:
-        st = os.stat(manifest_file(home))
-    except OSError:
-        return "none"
-    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
-
-
 def _normal_args(opts: Mapping[str, Any]) -> list[str]:
     """The parsed options as arguments again (the daemon need not repeat warnings)."""
     args = [f"--transport={opts['transport']}"]
@@ -283,16 +275,13 @@ def answer(
     relay: bool = False,
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
-    matched: list[int] | None = None,
 ) -> tuple[int, Outcome | None]:
     """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
 
     The one routing path of every transport: ``hookmux run`` in-process
-    (``relay=True``: a matched event goes to a running ``hookmux serve`` first),
-    and the daemon for relayed events. Never raises; returns the exit code and
-    what is left to do after the answer (background jobs, hung handlers).
-    ``matched``: the positions in the manifest of the handlers the relaying
-    ``hookmux run`` matched (the daemon need not match again).
+    (``relay=True``: the event goes to a running ``hookmux serve`` first), and
+    the daemon for relayed and http events. Never raises; returns the exit code
+    and what is left to do after the answer (background jobs, hung handlers).
     """
     try:
         return _handle(
@@ -307,7 +296,6 @@ def answer(
             relay,
             deferred=deferred,
             settings_loader=settings_loader,
-            matched=matched,
         )
     except BadInput as exc:
         print(f"hookmux: {exc}", file=err)
@@ -339,12 +327,50 @@ def _after_answer(outcome: Outcome, err: IO[str]) -> None:
         print(f"hookmux: background work not queued: {exc}", file=err)
 
 
-def relay_timeout(event: str, deadline: float | None) -> float:
+def relay_timeout(event: str | None, deadline: float | None) -> float:
     """How long ``hookmux run`` waits for the daemon: the event's deadline plus a
     second, which leaves the in-process fallback Claude Code's margin (at least 20 %)."""
     from hookmux.events import CLAUDE_TIMEOUT, DEFAULT_CLAUDE_TIMEOUT
 
-    return (deadline or CLAUDE_TIMEOUT.get(event, DEFAULT_CLAUDE_TIMEOUT) * 0.8) + 1.0
+    timeout = CLAUDE_TIMEOUT.get(event, DEFAULT_CLAUDE_TIMEOUT) if event else DEFAULT_CLAUDE_TIMEOUT
+    return (deadline or timeout * 0.8) + 1.0
+
+
+def event_name_hint(data: bytes) -> str | None:
+    """The event's name read off the raw bytes, without parsing them (the relay's
+    wait depends on it; the daemon parses the event itself). None unless plainly there:
+    inside a JSON string the key's quotes would be escaped, so it cannot match there."""
+    at = data.find(b'"hook_event_name"')
+    if at < 0:
+        return None
+    rest = data[at + 17 : at + 120].lstrip(b" \t\r\n")
+    if rest[:1] != b":":
+        return None
+    rest = rest[1:].lstrip(b" \t\r\n")
+    end = rest.find(b'"', 1)
+    if rest[:1] != b'"' or end < 0:
+        return None
+    return rest[1:end].decode("utf-8", "replace")
+
+
+def _relay(
+    opts: Mapping[str, Any], data: bytes, home: str, environ: Mapping[str, str]
+) -> tuple[int, bytes, bytes] | bool:
+    """Hand the raw event to a running ``hookmux serve``: its (exit code, stdout,
+    stderr), else whether no daemon runs (True: start one if a handler matches)."""
+    try:
+        os.stat(socket_path(home))
+    except OSError:
+        return True  # nothing to connect to: no _socket import, no relay module
+    from hookmux import relay as relaying
+
+    if not relaying.relay_enabled(environ):
+        return False
+    wait = relay_timeout(event_name_hint(data), opts["deadline"])
+    relayed = relaying.forward(home, _normal_args(opts), data, environ, wait)
+    if isinstance(relayed, str):
+        return relayed == relaying.DOWN
+    return relayed
 
 
 def _handle(
@@ -359,28 +385,28 @@ def _handle(
     relay: bool,
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
-    matched: list[int] | None = None,
 ) -> tuple[int, Outcome | None]:
     opts = _parse_args(argv, err)
     if opts is None:
         err.write(USAGE)
         return 0, None
-    raw = decode_event(data)
     if home is None:
         home = hookmux_home(environ)
+    daemon_down = False
+    if relay:
+        relayed = _relay(opts, data, home, environ)
+        if isinstance(relayed, tuple):
+            code, stdout, stderr = relayed
+            out.write(stdout)
+            err.write(stderr.decode("utf-8", "replace"))
+            return code, None
+        daemon_down = relayed
+    raw = decode_event(data)
     if manifest is None:
         from hookmux.manifest import load_manifest
 
         manifest = load_manifest(home)
-    handlers = None
-    if matched is not None:
-        try:
-            declared = manifest.get("events", {}).get(raw["hook_event_name"], ())
-            handlers = [declared[i] for i in matched]
-        except (IndexError, TypeError):
-            handlers = None
-    if handlers is None:
-        handlers = matching_handlers(raw, manifest, environ)
+    handlers = matching_handlers(raw, manifest, environ)
     resolver = None
     if (
         opts["wiring"] is not None
@@ -393,24 +419,10 @@ def _handle(
     if not handlers:
         return 0, None
     start_daemon = False
-    if relay:
-        from hookmux import relay as relaying
+    if daemon_down:
+        from hookmux.relay import relay_enabled
 
-        if relaying.relay_enabled(environ):
-            wait = relay_timeout(raw["hook_event_name"], opts["deadline"])
-            args = _normal_args(opts)
-            if resolver is None:  # what this process matched, and in which manifest
-                declared = manifest["events"][raw["hook_event_name"]]
-                where = {id(h): i for i, h in enumerate(declared)}
-                args.append("--matched=" + ",".join(str(where[id(h)]) for h in handlers))
-                args.append(f"--manifest={_manifest_identity(home)}")
-            relayed = relaying.forward(home, args, data, environ, wait)
-            if not isinstance(relayed, str):
-                code, stdout, stderr = relayed
-                out.write(stdout)
-                err.write(stderr.decode("utf-8", "replace"))
-                return code, None
-            start_daemon = relayed == relaying.DOWN
+        start_daemon = relay_enabled(environ)
     from hookmux.dispatch import dispatch
 
     result = dispatch(

@@ -20,6 +20,28 @@ def hookmux_home(environ: Mapping[str, str] = os.environ) -> str:
     return os.path.join(state, "hookmux")
 
 
+def daemon_dir(home: str) -> str:
+    return os.path.join(home, "daemon")
+
+
+#: Longest Unix socket path (sun_path is 108 bytes on Linux, 104 on macOS).
+MAX_SOCKET_PATH = 100
+
+
+def socket_path(home: str) -> str:
+    """``hookmux serve``'s relay socket: ``$HOOKMUX_HOME/daemon/relay.sock``, or, when
+    that path is too long for a Unix socket, one in ``/tmp/hookmux-<uid>/`` (0700)
+    named after the home."""
+    path = os.path.join(daemon_dir(home), "relay.sock")
+    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
+        return path
+    import zlib
+
+    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"  # noqa: S108 - a 0700 directory of our own
+    key = zlib.crc32(os.fsencode(home))
+    return os.path.join(base, f"hookmux-{os.getuid()}", f"{key:08x}.sock")
+
+
 def user_config_file(environ: Mapping[str, str] = os.environ) -> str:
     base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(base, "hookmux", "config.toml")

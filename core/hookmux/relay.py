@@ -1,17 +1,21 @@
-"""The relay: ``hookmux run`` hands a matched event to a warm ``hookmux serve``.
+"""The relay: ``hookmux run`` hands the raw event to a warm ``hookmux serve``.
 
 Stdlib only, on the hot path: ``_socket`` (``socket`` imports enum, selectors...),
-no ``json``, ``re``, ``struct`` or ``typing``. ``hookmux run`` calls
-:func:`forward` only for an event some handler matched; any failure (no daemon,
-refused, timeout, a malformed answer, a daemon asking the caller to route the
-event itself) returns None and the event is routed in-process, so the relay can
-never lose an event or add output.
+no ``json``, ``re``, ``struct`` or ``typing``. When the daemon's socket exists,
+``hookmux run`` calls :func:`forward` before it even parses the event (the
+daemon parses and matches it as it does for http hooks): the caller then loads
+neither the JSON scanner nor the manifest. Any failure (no daemon, refused, a
+timeout, a malformed answer, a daemon asking the caller to route the event
+itself) is reported as :data:`DOWN` or :data:`FAILED` and the event is routed
+in-process, so the relay can never lose an event or add output.
 
 Frames, over a Unix stream socket in a 0700 directory (the daemon also checks
 the peer's uid with ``SO_PEERCRED``); integers are 4-byte big-endian::
 
     request: b"HMXQ" kind(1) u32 len + header, u32 len + payload
              header: NUL-separated: hookmux version, argc, argv..., KEY=VALUE...
+                     (a routed event's argv ends with --python=IDENTITY, see
+                     :func:`python_identity`)
              kind:   R (route the payload), P (ping: status; P also
                      registers the Claude Code process in argv[0]), S (stop)
     answer:  b"HMXA" status(1) u32 exit code, u32 len + stdout, u32 len + stderr
@@ -21,9 +25,10 @@ the peer's uid with ``SO_PEERCRED``); integers are 4-byte big-endian::
 
 from __future__ import annotations
 
-import os
+import sys
 
 from hookmux import __version__
+from hookmux.paths import socket_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,28 +38,16 @@ REQUEST = b"HMXQ"
 ANSWER = b"HMXA"
 ROUTE, PING, STOP = b"R", b"P", b"S"
 ANSWERED, YOURSELF = 0, 1
-#: Longest Unix socket path (sun_path is 108 bytes on Linux, 104 on macOS).
-MAX_SOCKET_PATH = 100
 #: Largest stdout or stderr accepted in an answer.
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
-def daemon_dir(home: str) -> str:
-    return os.path.join(home, "daemon")
-
-
-def socket_path(home: str) -> str:
-    """``$HOOKMUX_HOME/daemon/relay.sock``, or, when that path is too long for a
-    Unix socket, a socket in ``/tmp/hookmux-<uid>/`` (0700) named after the home."""
-    path = os.path.join(daemon_dir(home), "relay.sock")
-    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
-        return path
-    import zlib
-
-    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"  # noqa: S108 - a 0700 directory of our own
-    key = zlib.crc32(os.fsencode(home))
-    return os.path.join(base, f"hookmux-{os.getuid()}", f"{key:08x}.sock")
+def python_identity() -> str:
+    """The interpreter and import path: a daemon serves only callers that would load
+    the very plugins it has loaded (several environments may share ``$HOOKMUX_HOME``).
+    ``sys.path[0]`` (the script's directory, or the daemon's cwd) is left out."""
+    return repr((sys.executable, sys.prefix, sys.version, sys.path[1:]))
 
 
 def relay_enabled(environ: Mapping[str, str]) -> bool:
@@ -158,6 +151,7 @@ def forward(
 ) -> tuple[int, bytes, bytes] | str:
     """Route ``payload`` through the daemon: (exit code, stdout, stderr), or why not
     (:data:`DOWN`: no daemon; :data:`FAILED`: it did not answer usably)."""
+    argv = [*argv, f"--python={python_identity()}"]
     try:
         answer = exchange(home, encode_request(ROUTE, argv, environ, payload), timeout)
     except (OSError, ValueError):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-from hookmux.relay import ANSWERED, PING, daemon_dir, encode_request, exchange
+from hookmux.paths import daemon_dir
+from hookmux.relay import ANSWERED, PING, encode_request, exchange
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

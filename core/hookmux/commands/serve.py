@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from hookmux import relay, serving
+from hookmux.paths import socket_path
 
 
 def _status(home: str) -> dict[str, Any]:
@@ -18,7 +19,7 @@ def _status(home: str) -> dict[str, Any]:
     info = serving.ping(home)
     state = read_state(home) or {}
     running = info is not None
-    out: dict[str, Any] = {"running": running, "home": home, "socket": relay.socket_path(home)}
+    out: dict[str, Any] = {"running": running, "home": home, "socket": socket_path(home)}
     if info is not None:
         for key, value in info.items():
             out[key] = _typed(value)
