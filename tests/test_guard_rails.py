@@ -52,7 +52,7 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> None:
 WRITER = textwrap.dedent(
     """
     import io, json, sys
-    from hookmux.hookentry import run
+    from hookmux.hookrun import run
     cwd, worker = sys.argv[1], sys.argv[2]
     for i in range(200):
         event = {"session_id": f"s{worker}", "cwd": cwd, "hook_event_name": "PostToolUse",

@@ -150,7 +150,7 @@ def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str
     ],
 )
 def test_the_relay_reads_the_event_name_off_the_raw_bytes(data: bytes, name: str | None) -> None:
-    from hookmux.hookentry import event_name_hint
+    from hookmux.hookrun import event_name_hint
 
     assert event_name_hint(data) == name
 

@@ -14,7 +14,7 @@ import sys
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["run"]:
-        from hookmux.hookentry import run
+        from hookmux.hookrun import run
 
         code = run(argv[1:])
         sys.exit(code)

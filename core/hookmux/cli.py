@@ -34,7 +34,7 @@ def run_command(ctx: click.Context) -> None:
 
     Options: --deadline SECONDS, --transport command|http.
     """
-    from hookmux.hookentry import run
+    from hookmux.hookrun import run
 
     sys.exit(run(list(ctx.args)))
 

@@ -52,7 +52,8 @@ from typing import Any
 
 from hookmux import __version__, relay, serving
 from hookmux.dispatch import hung_threads
-from hookmux.hookentry import MAX_INPUT_BYTES, Outcome, answer
+from hookmux.hookentry import Outcome, answer
+from hookmux.hookrun import MAX_INPUT_BYTES
 from hookmux.manifest import _sources_fresh, environment_stamp, load_manifest
 from hookmux.paths import atomic_write, daemon_dir, ensure_private_dir, hookmux_home, socket_path
 from hookmux.plugins import make_plugin_manager

@@ -248,22 +248,31 @@ def handler_accepts(
     raw: Mapping[str, Any],
     matcher_field: str | None,
     roots: Sequence[str],
+    facts: dict[str, Any] | None = None,
 ) -> bool:
-    """True when every matcher the handler declares accepts the event."""
+    """True when every matcher the handler declares accepts the event.
+
+    ``facts``: a dict kept across the handlers of one event, so its matcher values,
+    paths and commands are worked out once.
+    """
+    facts = {} if facts is None else facts
     spec = handler["matcher"]
     if spec[0] != "all":
-        values = matcher_values(raw, matcher_field)
-        if not any(matcher_accepts(spec, v) for v in values):
+        if "values" not in facts:
+            facts["values"] = matcher_values(raw, matcher_field)
+        if not any(matcher_accepts(spec, v) for v in facts["values"]):
             return False
     globs = handler["paths"]
     if globs is not None:
-        paths = event_paths(raw)
-        if not any(path_glob_match(g, p, roots) for p in paths for g in globs):
+        if "paths" not in facts:
+            facts["paths"] = event_paths(raw)
+        if not any(path_glob_match(g, p, roots) for p in facts["paths"] for g in globs):
             return False
     patterns = handler["commands"]
     if patterns is not None:
-        commands = event_commands(raw)
-        if not any(wildcard_match(g, c) for c in commands for g in patterns):
+        if "commands" not in facts:
+            facts["commands"] = event_commands(raw)
+        if not any(wildcard_match(g, c) for c in facts["commands"] for g in patterns):
             return False
     fields = handler["fields"]
     if fields is not None:

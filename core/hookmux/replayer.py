@@ -10,7 +10,8 @@ from typing import Any
 import attrs
 
 from hookmux.dispatch import dispatch
-from hookmux.hookentry import BadInput, decode_event, matching_handlers
+from hookmux.hookentry import decode_event, matching_handlers
+from hookmux.hookrun import BadInput
 
 
 @attrs.frozen
