@@ -60,3 +60,28 @@ def test_manifest_is_reused_not_rebuilt(hookmux_cli: HookmuxCLI, tmp_path: Path)
     hookmux_cli.run(event)
     assert manifests[0].stat().st_mtime_ns == before
     assert oct(os.stat(hookmux_cli.home / "manifests").st_mode & 0o777) == "0o700"
+
+
+def test_teardown_is_skipped_only_when_no_plugin_ran_in_the_process(
+    hookmux_cli: HookmuxCLI, tmp_path: Path
+) -> None:
+    # An atexit hook of the interpreter's (from sitecustomize) shows whether the process
+    # finalised: skipped when nothing of a plugin's ran here, kept when plugins did.
+    site = tmp_path / "site"
+    site.mkdir()
+    marker = tmp_path / "finalised"
+    (site / "sitecustomize.py").write_text(
+        f"import atexit\natexit.register(lambda: open({str(marker)!r}, 'a').write('x'))\n"
+    )
+    env = hookmux_cli.env(PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+
+    def finalised(command: str) -> bool:
+        event = make_event("PreToolUse", cwd=tmp_path, tool_name="Bash", tool_input={"command": command})
+        marker.unlink(missing_ok=True)
+        proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(event).encode(),
+                              capture_output=True, env=env, check=True)  # fmt: skip
+        assert (b"alpha refuses" in proc.stdout) == command.startswith("hmtest-deny")  # answered in full
+        return marker.exists()
+
+    assert finalised("hmtest-deny now")  # alpha ran in this process
+    assert not finalised("ls -la")  # nothing matched

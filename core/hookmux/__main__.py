@@ -14,10 +14,9 @@ import sys
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["run"]:
-        from hookmux.hookrun import run
+        from hookmux.hookrun import main as run
 
-        code = run(argv[1:])
-        sys.exit(code)
+        run(argv[1:])
     if argv[:2] == ["serve", "ensure"] and "--help" not in argv:
         from hookmux.serving import ensure_main
 

@@ -26,7 +26,7 @@ from hookmux.paths import hookmux_home, socket_path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import IO, Any
+    from typing import IO, Any, NoReturn
 
     from hookmux.hookentry import Outcome
 
@@ -229,3 +229,22 @@ def run(
             # A handler thread is still running: leave now rather than wait for it.
             os._exit(code)
     return code
+
+
+def main(argv: list[str]) -> NoReturn:
+    """The console script's ``hookmux run``: :func:`run`, then exit.
+
+    When no plugin ran in this process (the daemon answered, or no handler
+    matched), nothing here needs the interpreter's teardown, which costs about
+    as much as its start-up: the answer is flushed and the process leaves at once.
+    A process that ran plugins exits normally (their ``atexit`` work runs).
+    """
+    code = run(argv)
+    if "hookmux.dispatch" not in sys.modules:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001, S110 - Claude Code may have gone away
+            pass
+        os._exit(code)
+    sys.exit(code)
