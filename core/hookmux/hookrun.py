@@ -180,15 +180,18 @@ def _route(argv: list[str], data: bytes, out: IO[bytes], err: IO[str]) -> tuple[
             err.write(USAGE)
             return 0, None
         home = hookmux_home()
-        relayed = _relay(opts, data, home, os.environ)
-        if isinstance(relayed, tuple):
-            code, stdout, stderr = relayed
-            out.write(stdout)
-            err.write(stderr.decode("utf-8", "replace"))
-            return code, None
     except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
         print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
         return 0, None
+    try:
+        relayed = _relay(opts, data, home, os.environ)
+    except Exception:  # noqa: BLE001 - whatever goes wrong with the relay, the event is routed here
+        relayed = False
+    if isinstance(relayed, tuple):
+        code, stdout, stderr = relayed
+        out.write(stdout)
+        err.write(stderr.decode("utf-8", "replace"))
+        return code, None
     from hookmux.hookentry import answer
 
     # The options as parsed: their warnings are out already.
