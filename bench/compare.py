@@ -393,7 +393,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         hooked_census = dict.fromkeys(active, 0)
         invocations = dict.fromkeys(active, 0)
         errors: dict[str, list[str]] = {k: [] for k in active}
-        mismatches: dict[str, list[int]] = {k: [] for k in SAME_ANSWERS if k in active}
+        mismatches: dict[str, list[dict[str, Any]]] = {k: [] for k in SAME_ANSWERS if k in active}
         n_events = 0
         started = time.monotonic()
         for number in range(args.rounds + 1):
@@ -422,7 +422,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     answers[key] = reply["out"]
                 for key, differing in mismatches.items():
                     if "cold" in answers and not same_answer(answers["cold"], answers[key]):
-                        differing.append(index)
+                        differing.append({"round": number, "index": index, "cold": answers["cold"],
+                                          key: answers[key]})  # fmt: skip
             for key, remote in remotes.items():
                 reply = remote.call("end_round")
                 processes[key] += reply.get("daemon_processes", 0)
@@ -493,6 +494,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "daemon_rss_mb": round(final["daemon_rss_kb"] / 1024, 1) if final["daemon_rss_kb"] else None,
             "errors": sorted(set(errors[key]))[:5] + ([final["not_served"]] if final.get("not_served") else []),
             "answers_differing_from_cold": len(mismatches[key]) if key in mismatches else None,
+            # the first few, for a reader to see why (event positions in bench/data/session.ndjson)
+            "differing_answers": [{k: (v[:3] if isinstance(v, list) else v) for k, v in d.items()}
+                                  for d in mismatches.get(key, [])[:5]],
             "samples_ms": [round(s, 3) for s in samples[key]],
         })  # fmt: skip
     return {
