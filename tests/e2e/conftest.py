@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,21 +14,13 @@ import pytest
 # pytest was started (rootdir-relative imports put only <repo>/tests on sys.path).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support.claude_cli import CLAUDE_CODE_VERSION, find_claude, install_claude
+from tests.support.claude_cli import require_claude
 
 
 @pytest.fixture(scope="session")
 def claude() -> Path:
     """The pinned Claude Code executable, installed into the cache on first use."""
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    try:
-        return install_claude()
-    except RuntimeError as exc:
-        pytest.fail(f"could not install Claude Code {CLAUDE_CODE_VERSION}: {exc}", pytrace=False)
+    return require_claude()
 
 
 @dataclass

@@ -224,6 +224,22 @@ class ClaudeRun:
         )
 
 
+def require_claude() -> Path:
+    """For a test fixture: the pinned Claude Code, installed into the cache on first
+    use; the test is skipped when node is absent and fails when the install does."""
+    import pytest  # only tests call this; `claude_cli.py install` runs without pytest
+
+    found = find_claude()
+    if found is not None:
+        return found
+    if shutil.which("node") is None:
+        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
+    try:
+        return install_claude()
+    except RuntimeError as exc:
+        pytest.fail(f"could not install Claude Code {CLAUDE_CODE_VERSION}: {exc}", pytrace=False)
+
+
 def _as_text(value: str | bytes | None) -> str:
     if value is None:
         return ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,10 @@ from hookmux.testing import hookmux_executable
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository: tests.support
 
 from tests.daemon_support import free_port, served
-from tests.support.claude_cli import CLAUDE_CODE_VERSION, find_claude, install_claude, run_claude
+from tests.support.claude_cli import (
+    require_claude,
+    run_claude,
+)
 from tests.support.messages_api import MessagesAPI, Text, ToolUse
 
 pytestmark = pytest.mark.e2e
@@ -42,15 +44,7 @@ with open(sys.argv[1], "a", encoding="utf-8") as log:
 
 @pytest.fixture(scope="session")
 def claude() -> Path:
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    try:
-        return install_claude()
-    except RuntimeError as exc:
-        pytest.fail(f"could not install Claude Code {CLAUDE_CODE_VERSION}: {exc}", pytrace=False)
+    return require_claude()
 
 
 class Setup:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,9 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 
 from tests.support.claude_cli import (  # noqa: E402
-    CLAUDE_CODE_VERSION,
-    find_claude,
-    install_claude,
+    require_claude,
     run_claude,
 )
 from tests.support.messages_api import MessagesAPI, Text  # noqa: E402
@@ -37,12 +34,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="session")
 def claude() -> Path:
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    return install_claude()
+    return require_claude()
 
 
 def install(project: Path, env: dict[str, str]) -> dict[str, Any]:

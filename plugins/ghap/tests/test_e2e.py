@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +25,8 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 
 from tests.support.claude_cli import (  # noqa: E402
-    CLAUDE_CODE_VERSION,
     ClaudeRun,
-    find_claude,
-    install_claude,
+    require_claude,
     run_claude,
 )
 from tests.support.messages_api import MessagesAPI, ScriptEntry, Text, ToolUse  # noqa: E402
@@ -41,12 +38,7 @@ CHECK_IN = "## GHAP Check-in (10 tools since last update)"
 
 @pytest.fixture(scope="session")
 def claude() -> Path:
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    return install_claude()
+    return require_claude()
 
 
 class Setup:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,10 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 
 from hookmux.testing import hookmux_executable  # noqa: E402
-from tests.support.claude_cli import CLAUDE_CODE_VERSION, find_claude, install_claude, run_claude  # noqa: E402
+from tests.support.claude_cli import (  # noqa: E402
+    require_claude,
+    run_claude,
+)
 from tests.support.messages_api import MessagesAPI, Text, ToolUse  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -31,15 +33,7 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def claude() -> Path:
     """The pinned Claude Code; skipped only when node is absent."""
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    try:
-        return install_claude()
-    except RuntimeError as exc:
-        pytest.fail(f"could not install Claude Code {CLAUDE_CODE_VERSION}: {exc}", pytrace=False)
+    return require_claude()
 
 
 def env_for(root: Path) -> dict[str, str]:

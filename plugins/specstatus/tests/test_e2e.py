@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +28,11 @@ sys.path.insert(0, str(REPO))
 from hookmux_specstatus import logs  # noqa: E402
 
 from hookmux.testing import hookmux_executable  # noqa: E402
-from tests.support.claude_cli import CLAUDE_CODE_VERSION, find_claude, install_claude, run_claude  # noqa: E402
+from tests.support.claude_cli import (  # noqa: E402
+    CLAUDE_CODE_VERSION,
+    require_claude,
+    run_claude,
+)
 from tests.support.messages_api import MessagesAPI, Text, ToolUse  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -42,15 +45,7 @@ MARKER = "SPECSTATUS_E2E_RUN"
 @pytest.fixture(scope="session")
 def claude() -> Path:
     """The pinned Claude Code; skipped only when node is absent."""
-    found = find_claude()
-    if found is not None:
-        return found
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: cannot install Claude Code {CLAUDE_CODE_VERSION}")
-    try:
-        return install_claude()
-    except RuntimeError as exc:
-        pytest.fail(f"could not install Claude Code {CLAUDE_CODE_VERSION}: {exc}", pytrace=False)
+    return require_claude()
 
 
 def other_plugins() -> list[str]:
