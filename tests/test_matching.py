@@ -228,6 +228,22 @@ def test_wildcard_match(pattern: str, text: str, expected: bool) -> None:
     assert wildcard_match(pattern, text) is expected
 
 
+def test_star_only_patterns_match_as_the_general_glob_does() -> None:
+    """Patterns with only ``*`` take a string-method shortcut; it must agree with the
+    character-by-character matcher on every pattern and text."""
+    import itertools
+    import random
+
+    from hookmux.matching import _glob_match
+
+    rng = random.Random(20261122)
+    texts = ["".join(t) for n in range(6) for t in itertools.product("ab", repeat=n)]
+    patterns = ["".join(rng.choice("ab**") for _ in range(rng.randint(0, 6))) for _ in range(400)]
+    for pattern in patterns:
+        for text in texts:
+            assert wildcard_match(pattern, text) is _glob_match(pattern, text), (pattern, text)
+
+
 # -- path_glob_match ------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hookmux.redact import MASK, redact, redact_text
+from hookmux.redact import _PATTERNS, _TRIGGER, MASK, redact, redact_text
 
 SECRETS = [
     ("export OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuv", "sk-proj-"),
@@ -17,7 +17,26 @@ SECRETS = [
     ("aws AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLMNOP"),
     ("key sk-ant-api03-" + "x" * 40, "sk-ant-api03"),
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "MIIEow"),
+    ("pip config github_pat_11ABCDEFG0abcdefghijklmnop", "github_pat_11"),
+    ("SLACK=xoxb-1234567890-abcdef", "xoxb-1234567890"),
+    ("maps AIzaSyA1234567890abcdefghijklmnopqrstuv", "AIzaSyA12345"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", "eyJhbGciOiJIUzI1NiJ9"),
+    ("curl -H 'Authorization: Basic dXNlcjpwYXNzd29yZA=='", "dXNlcjpwYXNzd29yZA"),
+    ("aws ASIAABCDEFGHIJKLMNOP", "ASIAABCDEFGHIJKLMNOP"),
+    ("export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI'", "wJalrXUtnFEMI"),
+    ("ldap --passwd opensesame", "opensesame"),
 ]
+
+
+def test_every_pattern_is_tested_and_found_by_the_quick_scan() -> None:
+    """redact_text skips strings the quick scan finds nothing in: every credential
+    shape must be caught by it, or it would be stored unredacted."""
+    for pattern, _replacement in _PATTERNS:
+        hits = [text for text, _secret in SECRETS if pattern.search(text)]
+        assert hits, f"no sample for {pattern.pattern}"
+    for text, _secret in SECRETS:
+        shapes = [pattern.pattern for pattern, _ in _PATTERNS if pattern.search(text)]
+        assert shapes and _TRIGGER.search(text), text
 
 
 @pytest.mark.parametrize(("text", "secret"), SECRETS)

@@ -321,6 +321,63 @@ def test_crashing_and_hanging_plugins_never_take_the_daemon_down(
         assert daemon.pid() == pid and daemon_pids(daemon.home) == {pid}
 
 
+def test_a_handler_overrunning_in_the_daemon_costs_its_timeout_and_the_next_handlers_still_answer(
+    hookmux_cli: HookmuxCLI, tmp_path: Path
+) -> None:
+    """The daemon runs handlers in the thread that read the event; when one overruns,
+    another thread takes the event over: the next handlers run, the answer comes at the
+    timeout, and the stuck thread, once its handler returns, leaves the event alone."""
+    site = tmp_path / "site"
+    for name, priority, body in (
+        ("slowpoke", 90, "time.sleep(2.5)\n    return PreToolUseAnswer(permission='allow', reason='late')"),
+        ("after", 10, "return PreToolUseAnswer(permission='ask', reason='asked after the slow one')"),
+    ):
+        install_plugin(
+            site,
+            name,
+            f"""
+import time
+from hookmux import hookimpl
+from hookmux.answers import PreToolUseAnswer
+
+@hookimpl(matcher="Bash", commands=["hmtest-slow*"], priority={priority}, timeout=0.4)
+def hookmux_pre_tool_use(event):
+    {body}
+""",
+        )
+    env = hookmux_cli.env(PYTHONPATH=str(site), HOOKMUX_PLUGINS="slowpoke,after", HOOKMUX_BREAKER_THRESHOLD="1000")
+    with served(env) as daemon:
+        for transport in ("http", "relay"):
+            started = time.monotonic()
+            if transport == "http":
+                status, body = daemon.post(bash(f"hmtest-slow {transport}", tmp_path))
+                assert status == 200
+            else:
+                relayed = daemon.run(bash(f"hmtest-slow {transport}", tmp_path))
+                body = relayed.stdout
+                assert "slowpoke.hookmux_pre_tool_use timeout: did not answer within" in relayed.stderr.decode()
+            assert 0.35 < time.monotonic() - started < 2.0, transport  # not the handler's 2.5 s
+            output = json.loads(body)["hookSpecificOutput"]
+            assert (output["permissionDecision"], output["permissionDecisionReason"]) == (
+                "ask",
+                "asked after the slow one",
+            ), transport
+            assert daemon.health()["hung_threads"] >= 1
+        # Both stuck threads come back: they count as hung no more, and answered nothing twice.
+        wait_for(lambda: daemon.health()["hung_threads"] == 0, timeout=10)
+        status, body = daemon.post(bash("hmtest-other", tmp_path))
+        assert (status, body) == (200, b"")
+        health = daemon.health()
+        assert health["requests_http"] == 2 and health["requests_relay"] == 1
+    statuses = {h["plugin"]: h["statuses"] for h in hookmux_json(hookmux_cli, env, "metrics", "--json")["handlers"]}
+    assert statuses == {"slowpoke": {"timeout": 2}, "after": {"ok": 2}}
+
+
+def hookmux_json(cli: HookmuxCLI, env: dict[str, str], *args: str) -> Any:
+    proc = subprocess.run([hookmux_executable(), *args], env=env, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
 def test_too_many_hung_handlers_restart_the_daemon(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
     from hookmux.daemon import MAX_HUNG_THREADS
 

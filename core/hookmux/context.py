@@ -12,6 +12,10 @@ import attrs
 
 from hookmux.paths import ensure_private_dir
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hookmux.config import CoreConfig
+
 
 @attrs.frozen(kw_only=True)
 class HookContext:
@@ -28,6 +32,9 @@ class HookContext:
         PostToolUse, ...) and in every record hookmux keeps of them.
     :ivar background: True when running in a background worker.
     :ivar raw: the event payload exactly as Claude Code sent it.
+    :ivar core: the core's settings for this event (the ``[hookmux]`` table and
+        ``HOOKMUX_*`` variables), for a plugin that stores payloads as the core does
+        (``core.max_bytes``); None outside a dispatch.
     :ivar environ: the environment of the ``hookmux run`` Claude Code started for
         this event. The same as ``os.environ`` in ``hookmux run``; under ``hookmux
         serve`` the process environment is the daemon's, so read the caller's
@@ -46,6 +53,7 @@ class HookContext:
     background: bool = False
     dedupe_ttl: float = 3600.0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    core: CoreConfig | None = attrs.field(default=None, repr=False, eq=False)
     environ: Mapping[str, str] = attrs.field(factory=lambda: os.environ, repr=False, eq=False)
     #: set for the trailing run a debounce scheduled
     trailing_key: str | None = None

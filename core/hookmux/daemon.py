@@ -51,12 +51,14 @@ from types import MappingProxyType
 from typing import Any
 
 from hookmux import __version__, relay, serving
+from hookmux.changes import ChangeHint
 from hookmux.dispatch import hung_threads
 from hookmux.hookentry import Outcome, answer
 from hookmux.hookrun import MAX_INPUT_BYTES
 from hookmux.manifest import _sources_fresh, environment_stamp, load_manifest
 from hookmux.paths import atomic_write, daemon_dir, ensure_private_dir, hookmux_home, socket_path
 from hookmux.plugins import make_plugin_manager
+from hookmux.takeover import Abandoned, Guard
 
 #: Environment variable carrying the listening sockets across a re-exec: ``http,unix``.
 SOCKETS_FD_ENV = "HOOKMUX_SERVE_SOCKET_FDS"
@@ -251,7 +253,7 @@ class Daemon:
         self.started_wall = time.time()
         self.started = time.monotonic()
         self.last_activity = time.monotonic()
-        self.in_flight: dict[int, _Request] = {}
+        self.in_flight: dict[object, _Request] = {}
         self.counts: dict[tuple[str, str], int] = {}
         self.sessions: dict[int, str] = {}
         self.connections: set[_HTTPHandler] = set()
@@ -262,6 +264,9 @@ class Daemon:
         self.socket_path = socket_path(home)
         self.token = ""
         self.manifest: dict[str, Any] = {}
+        self.changes: ChangeHint | None = None
+        self.stale = False
+        self._fresh_lock = threading.Lock()
         #: who this daemon can answer for (see relay.python_identity)
         self.identity = relay.python_identity()
         self.foreign_callers = 0
@@ -394,6 +399,9 @@ class Daemon:
             self.token = read_token(self.home) or ""
             self._bind()
             self.manifest = load_manifest(self.home)
+            self.changes = ChangeHint(
+                [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
+            )
             self.pm = make_plugin_manager()
             self._write_state()
         except SystemExit as exc:  # logged (on stderr in the foreground), kept for `serve status`
@@ -474,8 +482,9 @@ class Daemon:
             self.counts[key] = self.counts.get(key, 0) + 1
 
     @contextlib.contextmanager
-    def request(self, deadline: float) -> Any:
-        key = threading.get_ident()
+    def request(self, deadline: float, key: object = None) -> Any:
+        """An event in flight (``key``: its guard, else this thread)."""
+        key = threading.get_ident() if key is None else key
         with self.lock:
             self.in_flight[key] = _Request(deadline)
             self.last_activity = time.monotonic()
@@ -486,10 +495,22 @@ class Daemon:
                 self.in_flight.pop(key, None)
                 self.last_activity = time.monotonic()
 
+    def forget_request(self, key: object) -> None:
+        """An event another thread took over (its stuck thread may never come back)."""
+        with self.lock:
+            self.in_flight.pop(key, None)
+
     def fresh(self) -> bool:
-        """Are the loaded plugins still the installed ones? (``hookmux run``'s check.)"""
-        manifest = self.manifest
-        return manifest.get("stamp") == environment_stamp() and _sources_fresh(manifest.get("sources", ()))
+        """Are the loaded plugins still the installed ones? (``hookmux run``'s check, made
+        when the kernel says an import path or a plugin source may have changed.)"""
+        with self._fresh_lock:
+            if self.stale or self.changes is None or self.changes.maybe_changed():
+                manifest = self.manifest
+                self.stale = not (
+                    manifest.get("stamp") == environment_stamp()
+                    and _sources_fresh(manifest.get("sources", ()))
+                )
+            return not self.stale
 
     def register_session(self, pid: int) -> None:
         start = _process_start(pid)
@@ -649,10 +670,14 @@ class Daemon:
     # -- routing ------------------------------------------------------------------------
 
     def route(
-        self, argv: list[str], payload: bytes, environ: Mapping[str, str]
+        self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard | None = None
     ) -> tuple[int, bytes, str, list[Callable[[], None]]]:
         """Answer one event exactly as ``hookmux run`` would: (exit code, stdout, stderr,
-        what to do once the answer is sent: recording, background jobs)."""
+        what to do once the answer is sent: recording, background jobs).
+
+        With a ``guard``, handlers run in this thread (:mod:`hookmux.takeover`); raises
+        :class:`~hookmux.takeover.Abandoned` when another thread took the event over.
+        """
         out, err = io.BytesIO(), io.StringIO()
         later: list[Callable[[], None]] = []
         code, outcome = answer(
@@ -666,6 +691,7 @@ class Daemon:
             plugin_manager=self.pm,
             deferred=later,
             settings_loader=self.settings.load,
+            guard=guard,
         )
         if outcome is not None and outcome.jobs:
             later.append(lambda: self._queue(outcome))
@@ -934,23 +960,40 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         deadline = _query_deadline(query)
-        with daemon.request(deadline or 600.0):
-            if not daemon.fresh():
+        if not daemon.fresh():
+            with daemon.request(deadline or 600.0):
                 daemon.request_restart("the installed plugins changed")
                 answer_body = daemon.route_elsewhere(body, deadline)
                 daemon.count("http", "rerouted")
-            else:
-                args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])
-                _, answer_body, messages, later = daemon.route(args, body, daemon.environ)
-                daemon.count("http", "answered" if answer_body else "silent")
-                for line in messages.splitlines():
-                    daemon.log(f"event: {line}")
-                try:
-                    self._send(200, answer_body)
-                finally:
-                    daemon.after(later)
-                return
-        self._send(200, answer_body)
+            self._send(200, answer_body)
+            return
+        args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])
+        guard = Guard(lambda guard: self._rescue(args, body, deadline, guard))
+        with daemon.request(deadline or 600.0, guard):
+            try:
+                self._answer_event(args, body, guard)
+            except Abandoned:  # the rescuing thread answered
+                self.close_connection = True
+
+    def _answer_event(self, args: list[str], body: bytes, guard: Guard) -> None:
+        daemon = self.server.daemon
+        _, answer_body, messages, later = daemon.route(args, body, daemon.environ, guard)
+        daemon.count("http", "answered" if answer_body else "silent")
+        for line in messages.splitlines():
+            daemon.log(f"event: {line}")
+        try:
+            self._send(200, answer_body)
+        finally:
+            daemon.after(later)
+
+    def _rescue(self, args: list[str], body: bytes, deadline: float | None, guard: Guard) -> None:
+        """A handler overran in the connection's thread: answer from this one, and close
+        the connection (its thread may never come back to it)."""
+        daemon = self.server.daemon
+        self.close_connection = True
+        daemon.forget_request(guard)
+        with daemon.request(deadline or 600.0), contextlib.suppress(Abandoned, OSError):
+            self._answer_event(args, body, guard)
 
 
 def _query_deadline(query: str) -> float | None:
@@ -1083,17 +1126,31 @@ class _RelayHandler(socketserver.BaseRequestHandler):
             and not daemon.draining
             and daemon.fresh()
         ):
-            with daemon.request(_argv_deadline(argv) or 600.0):
-                code, out, err, later = daemon.route(argv, payload, environ)
-                daemon.count("relay", "answered" if out or code else "silent")
-                with contextlib.suppress(OSError):
-                    sock.sendall(
-                        relay.encode_answer(relay.ANSWERED, code, out, err.encode("utf-8", "surrogateescape"))
-                    )
-                daemon.after(later)
+            deadline = _argv_deadline(argv) or 600.0
+
+            def rescue(guard: Guard) -> None:
+                daemon.forget_request(guard)
+                with daemon.request(deadline), contextlib.suppress(Abandoned):
+                    self._answer_event(argv, payload, environ, guard)
+
+            guard = Guard(rescue)
+            with daemon.request(deadline, guard), contextlib.suppress(Abandoned):  # the rescue answered
+                self._answer_event(argv, payload, environ, guard)
             return
         with contextlib.suppress(OSError):
             sock.sendall(self._other(daemon, kind, version, identity, argv))
+
+    def _answer_event(
+        self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard
+    ) -> None:
+        daemon = self.server.daemon
+        code, out, err, later = daemon.route(argv, payload, environ, guard)
+        daemon.count("relay", "answered" if out or code else "silent")
+        with contextlib.suppress(OSError):
+            self.request.sendall(
+                relay.encode_answer(relay.ANSWERED, code, out, err.encode("utf-8", "surrogateescape"))
+            )
+        daemon.after(later)
 
     def _other(
         self, daemon: Daemon, kind: bytes, version: str, identity: str | None, argv: list[str]

@@ -33,6 +33,10 @@ from hookmux.plugins import make_plugin_manager
 from hookmux.records import RECORDS, append_lines, correlation_id, new_id, stored_payload, trace_id
 from hookmux.render import Rendered, render
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hookmux.takeover import Guard
+
 #: Fraction of Claude Code's own timeout hookmux allows itself, leaving time to answer.
 DEADLINE_SHARE = 0.8
 FAILED = ("error", "timeout", "invalid")
@@ -46,6 +50,18 @@ _abandoned_lock = threading.Lock()
 #: Serialises importing and registering plugins on a plugin manager shared by
 #: concurrent dispatches (``hookmux serve``).
 _register_lock = threading.RLock()
+
+
+def abandon(thread: threading.Thread) -> None:
+    """Count ``thread`` as hung: it runs a handler past its timeout."""
+    with _abandoned_lock:
+        abandoned.add(thread)
+
+
+def release_abandoned(thread: threading.Thread) -> None:
+    """``thread``'s handler returned after all."""
+    with _abandoned_lock:
+        abandoned.discard(thread)
 
 
 def hung_threads() -> int:
@@ -233,9 +249,19 @@ def prepare_plugin(pm: Any, name: str, resolver: Resolver, settings: Settings) -
 
 
 def run_handler(
-    pm: Any, handler: Mapping[str, Any], event: HookEvent, ctx: HookContext, timeout: float
+    pm: Any,
+    handler: Mapping[str, Any],
+    event: HookEvent,
+    ctx: HookContext,
+    timeout: float,
+    call: Callable[[Callable[..., Any], dict[str, Any], float, str], tuple[str, Any]] | None = None,
 ) -> tuple[str, Any, str | None]:
-    """Run one handler: (status, answer or None, error message)."""
+    """Run one handler: (status, answer or None, error message).
+
+    :param call: runs the handler function with its timeout (default: in a worker
+        thread, :func:`call_with_timeout`; the daemon runs it in place, under a
+        :class:`~hookmux.takeover.Guard`).
+    """
     name, function = handler["plugin"], handler["function"]
     impl = next(
         (
@@ -249,9 +275,9 @@ def run_handler(
         return "skipped", None, f"handler {function} not found (reinstall the plugin?)"
     available = {"event": event, "ctx": ctx}
     kwargs = {arg: available[arg] for arg in impl.argnames if arg in available}
-    status, value = call_with_timeout(impl.function, kwargs, timeout, f"{name}.{function}")
+    status, value = (call or call_with_timeout)(impl.function, kwargs, timeout, f"{name}.{function}")
     if status == "timeout":
-        return "timeout", None, f"did not answer within {timeout:.2f} s"
+        return "timeout", None, timed_out(timeout)
     if status == "error":
         return "error", None, f"raised {type(value).__name__}: {value}"
     cls = answer_class(event.hook_event_name)
@@ -264,6 +290,10 @@ def run_handler(
         expected = "None" if cls is None or handler.get("background") else f"{cls.__name__} or None"
         return "invalid", None, f"returned {type(value).__name__}, expected {expected}"
     return ("silent" if value is None else "ok"), value, None
+
+
+def timed_out(timeout: float) -> str:
+    return f"did not answer within {timeout:.2f} s"
 
 
 def background_job(handler: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,10 +343,24 @@ def exec_record(
 
 
 class _Run:
-    """State of one dispatch (kept out of module globals: a daemon runs many at once)."""
+    """State of one dispatch (kept out of module globals: a daemon runs many at once).
+
+    Its handler loop can be resumed by another thread (:mod:`hookmux.takeover`).
+    """
 
     def __init__(
-        self, raw: Mapping[str, Any], home: str, settings: Settings, environ: Mapping[str, str]
+        self,
+        raw: Mapping[str, Any],
+        home: str,
+        settings: Settings,
+        environ: Mapping[str, str],
+        handlers: Sequence[Mapping[str, Any]],
+        project: str,
+        started: float,
+        ends: float,
+        resolve: Resolver,
+        pm: Any,
+        guard: Guard | None,
     ) -> None:
         self.raw = raw
         self.environ = environ
@@ -332,6 +376,25 @@ class _Run:
         self.notes: list[str] = []
         self.hung = False
         self.policy = breaker_policy(settings.core)
+        self.handlers = handlers
+        self.project = project
+        self.started = started
+        self.ends = ends
+        self.resolve = resolve
+        self.pm = pm
+        self.guard = guard
+        self.corr = correlation_id(raw)
+        #: plugin -> (object, config) or why it cannot run
+        self.ready: dict[str, tuple[Any, Any] | str] = {}
+        #: the next handler to run
+        self.next = 0
+        #: the handler running now: (its start, its timeout, its context)
+        self.current: tuple[float, float, HookContext] | None = None
+        try:
+            self.event: HookEvent | None = structure_event(raw)
+            self.problem = ""
+        except StructureError as exc:
+            self.event, self.problem = None, str(exc)
 
     def done(
         self,
@@ -370,6 +433,90 @@ class _Run:
                 summary = summarize(summarized)
         self.outcomes.append(Outcome(plugin, function, status, duration, error, closed, dedupe_hits, summary))
 
+    def run_handlers(self) -> None:
+        """Run the handlers from :attr:`next` on, in priority order."""
+        while self.next < len(self.handlers):
+            self._run_one(self.handlers[self.next])
+            self.next += 1
+
+    def _run_one(self, handler: Mapping[str, Any]) -> None:
+        t0 = time.monotonic()
+        name, function = handler["plugin"], handler["function"]
+        if handler.get("background"):
+            if self.event is not None:
+                self.jobs.append(background_job(handler, self.raw))
+                self.done(handler, "queued", t0)
+            return
+        if self.event is None:
+            self.done(handler, "invalid", t0, f"invalid event: {self.problem}")
+            return
+        refused = breakers.admit(self.home, name, function, self.policy)
+        if refused is not None:
+            self.done(handler, refused, t0)
+            return
+        if name not in self.ready:
+            self.ready[name] = prepare_plugin(self.pm, name, self.resolve, self.settings)
+        prepared = self.ready[name]
+        if isinstance(prepared, str):
+            self.done(handler, "skipped", t0, prepared)
+            return
+        remaining = self.ends - time.monotonic()
+        if remaining <= 0.01:
+            self.done(handler, "timeout", t0, "no time left before the event deadline")
+            return
+        core = self.settings.core
+        timeout = min(handler["timeout"] or core.handler_timeout, remaining)
+        ctx = HookContext(
+            plugin=name,
+            handler=function,
+            hook=handler["hook"],
+            config=prepared[1],
+            project_dir=self.project,
+            home=self.home,
+            deadline=t0 + timeout,
+            correlation_id=self.corr,
+            dedupe_ttl=core.dedupe_ttl,
+            raw=self.raw,
+            environ=self.environ,
+            core=core,
+        )
+        guard, index = self.guard, self.next
+        call = None
+        if guard is not None:
+            self.current = (t0, timeout, ctx)
+
+            def call(
+                fn: Callable[..., Any], kwargs: dict[str, Any], limit: float, _name: str
+            ) -> tuple[str, Any]:
+                return guard.call(index, fn, kwargs, limit)
+
+        status, value, error = run_handler(self.pm, handler, self.event, ctx, timeout, call)
+        self._settle(handler, t0, ctx, status, value, error)
+
+    def _settle(
+        self,
+        handler: Mapping[str, Any],
+        t0: float,
+        ctx: HookContext,
+        status: str,
+        value: Any,
+        error: str | None,
+    ) -> None:
+        self.current = None
+        self.hung = self.hung or status == "timeout"
+        self.jobs.extend(ctx.stats.get("jobs", ()))
+        self.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0), value)
+        ok = status not in FAILED
+        breakers.record(self.home, handler["plugin"], handler["function"], ok, self.policy)
+
+    def expired(self, index: int) -> None:
+        """The handler at ``index`` overran its timeout in a thread given up on (the
+        :mod:`hookmux.takeover` watchdog's verdict): settle it; the run goes on after it."""
+        assert self.current is not None and self.next == index
+        t0, timeout, ctx = self.current
+        self._settle(self.handlers[index], t0, ctx, "timeout", None, timed_out(timeout))
+        self.next = index + 1
+
 
 def dispatch(
     raw: Mapping[str, Any],
@@ -385,6 +532,7 @@ def dispatch(
     plugin_manager: Any = None,
     deferred: list[Callable[[], None]] | None = None,
     settings_loader: Callable[[str | None, Mapping[str, str]], Settings] | None = None,
+    guard: Guard | None = None,
 ) -> Result:
     """Run ``handlers`` (already matched, in priority order) on ``raw``.
 
@@ -402,90 +550,49 @@ def dispatch(
     :param deferred: when given, recording is appended to it as a callable, for
         the caller to run once the answer is out (the daemon does), instead of
         being done before this returns.
+    :param guard: run the handlers in this thread under this guard (the daemon;
+        :mod:`hookmux.takeover`) instead of a worker thread each. When the guard
+        already holds a dispatch (another thread gave up on it), that dispatch
+        resumes here.
     """
-    started = time.monotonic()
-    plugins = manifest.get("plugins", {})
-    resolve = resolver or (lambda name: load_target(plugins[name]["target"]))
-    env = os.environ if environ is None else environ
-    project = project_dir(raw.get("cwd"), env)
-    settings = settings or (settings_loader or load_settings)(project, env)
-    run = _Run(raw, home, settings, env)
-    run.defer = deferred is not None
-    run.messages.extend(f"hookmux: config: {one_line(e)}" for e in settings.errors)
-    handlers = [h for h in handlers if settings.plugin_enabled(h["plugin"])]
-    corr = correlation_id(raw)
-    if not handlers:
-        return Result(None, (), tuple(run.messages), correlation_id=corr)
-    ends = started + (deadline or settings.core.deadline or default_deadline(run.event_name))
-
-    try:
-        event: HookEvent | None = structure_event(raw)
-        problem = ""
-    except StructureError as exc:
-        event, problem = None, str(exc)
-
-    pm = plugin_manager if plugin_manager is not None else make_plugin_manager()
-    ready: dict[str, tuple[Any, Any] | str] = {}  # plugin -> (object, config) or why it cannot run
-    for handler in handlers:
-        t0 = time.monotonic()
-        name, function = handler["plugin"], handler["function"]
-        if handler.get("background"):
-            if event is not None:
-                run.jobs.append(background_job(handler, raw))
-                run.done(handler, "queued", t0)
-            continue
-        if event is None:
-            run.done(handler, "invalid", t0, f"invalid event: {problem}")
-            continue
-        refused = breakers.admit(home, name, function, run.policy)
-        if refused is not None:
-            run.done(handler, refused, t0)
-            continue
-        if name not in ready:
-            ready[name] = prepare_plugin(pm, name, resolve, settings)
-        prepared = ready[name]
-        if isinstance(prepared, str):
-            run.done(handler, "skipped", t0, prepared)
-            continue
-        remaining = ends - time.monotonic()
-        if remaining <= 0.01:
-            run.done(handler, "timeout", t0, "no time left before the event deadline")
-            continue
-        timeout = min(handler["timeout"] or settings.core.handler_timeout, remaining)
-        ctx = HookContext(
-            plugin=name,
-            handler=function,
-            hook=handler["hook"],
-            config=prepared[1],
-            project_dir=project,
-            home=home,
-            deadline=t0 + timeout,
-            correlation_id=corr,
-            dedupe_ttl=settings.core.dedupe_ttl,
-            raw=raw,
-            environ=env,
-        )
-        status, value, error = run_handler(pm, handler, event, ctx, timeout)
-        run.hung = run.hung or status == "timeout"
-        run.jobs.extend(ctx.stats.get("jobs", ()))
-        run.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0), value)
-        breakers.record(home, name, function, status not in FAILED, run.policy)
+    if guard is not None and guard.run is not None:
+        run: _Run = guard.run
+    else:
+        started = time.monotonic()
+        plugins = manifest.get("plugins", {})
+        resolve = resolver or (lambda name: load_target(plugins[name]["target"]))
+        env = os.environ if environ is None else environ
+        project = project_dir(raw.get("cwd"), env)
+        settings = settings or (settings_loader or load_settings)(project, env)
+        errors = [f"hookmux: config: {one_line(e)}" for e in settings.errors]
+        handlers = [h for h in handlers if settings.plugin_enabled(h["plugin"])]
+        if not handlers:
+            return Result(None, (), tuple(errors), correlation_id=correlation_id(raw))
+        ends = started + (deadline or settings.core.deadline or default_deadline(raw["hook_event_name"]))
+        pm = plugin_manager if plugin_manager is not None else make_plugin_manager()
+        run = _Run(raw, home, settings, env, handlers, project, started, ends, resolve, pm, guard)
+        run.messages.extend(errors)
+        run.defer = deferred is not None
+        if guard is not None:
+            guard.run = run
+    run.run_handlers()
 
     rendered = _answer(run, transport)
-    if settings.core.metrics:
+    core = run.settings.core
+    if core.metrics:
         finished = time.monotonic()
         if deferred is not None:
-            deferred.append(lambda: _record(run, corr, started, rendered, finished))
+            deferred.append(lambda: _record(run, run.corr, run.started, rendered, finished))
         else:
-            _record(run, corr, started, rendered, finished)
+            _record(run, run.corr, run.started, rendered, finished)
     return Result(
         rendered,
         tuple(run.outcomes),
         tuple(run.messages),
         run.hung,
         tuple(run.jobs),
-        settings.core.max_workers,
-        corr,
+        core.max_workers,
+        run.corr,
     )
 
 

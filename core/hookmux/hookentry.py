@@ -145,14 +145,16 @@ def answer(
     daemon_down: bool = False,
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
+    guard: Any = None,
 ) -> tuple[int, Outcome | None]:
     """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
 
     The one routing path of every transport: ``hookmux run`` in-process (when
     no daemon answered it; ``daemon_down``: none runs, so one is started after
     the answer if a handler matched), and the daemon for relayed and http
-    events. Never raises; returns the exit code and what is left to do after
-    the answer (background jobs, hung handlers).
+    events. Never raises (but :class:`~hookmux.takeover.Abandoned` when the
+    ``guard``'s event was taken over by another thread); returns the exit code and
+    what is left to do after the answer (background jobs, hung handlers).
     """
     try:
         return _handle(
@@ -167,10 +169,16 @@ def answer(
             daemon_down,
             deferred=deferred,
             settings_loader=settings_loader,
+            guard=guard,
         )
     except BadInput as exc:
         print(f"hookmux: {exc}", file=err)
-    except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
+    except BaseException as exc:  # Claude Code must get an answer, never exit 2 by accident
+        if guard is not None:
+            from hookmux.takeover import Abandoned
+
+            if isinstance(exc, Abandoned):
+                raise
         print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
     return 0, None
 
@@ -210,6 +218,7 @@ def _handle(
     daemon_down: bool,
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
+    guard: Any = None,
 ) -> tuple[int, Outcome | None]:
     opts = parse_args(argv, err)
     if opts is None:
@@ -253,6 +262,7 @@ def _handle(
         plugin_manager=plugin_manager,
         deferred=deferred,
         settings_loader=settings_loader,
+        guard=guard,
     )
     for message in result.messages:
         print(message, file=err)

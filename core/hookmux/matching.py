@@ -89,6 +89,26 @@ def _class_match(pat: str, i: int, ch: str) -> tuple[bool, int] | None:
 
 def wildcard_match(pat: str, text: str) -> bool:
     """fnmatch-style ``*``, ``?`` and ``[...]`` over the whole of ``text``."""
+    if "?" in pat or "[" in pat:
+        return _glob_match(pat, text)
+    # Only stars (``*hmtest-context*``, ``git push*``): string methods, not a character loop.
+    parts = pat.split("*")
+    first, last = parts[0], parts[-1]
+    if len(parts) == 1:
+        return pat == text
+    if len(first) + len(last) > len(text) or not text.startswith(first) or not text.endswith(last):
+        return False
+    at, end = len(first), len(text) - len(last)
+    for part in parts[1:-1]:
+        if part:
+            found = text.find(part, at, end)
+            if found < 0:
+                return False
+            at = found + len(part)
+    return True
+
+
+def _glob_match(pat: str, text: str) -> bool:
     p = t = 0
     star_p = star_t = -1
     while t < len(text):

@@ -113,6 +113,7 @@ def run_job(
         background=True,
         dedupe_ttl=settings.core.dedupe_ttl,
         raw=raw,
+        core=settings.core,
         trailing_key=job.get("trailing_key") if isinstance(job, dict) else job["trailing_key"],
     )
     status, _, error = run_handler(pm, {**handler, "background": True}, event, ctx, timeout)

@@ -44,11 +44,12 @@ def capture_event(ctx: HookContext) -> None:
     config: Config = ctx.config
     if ctx.raw.get("hook_event_name") in config.exclude_events:
         return
+    core = ctx.core
     writer.capture(
         ctx.raw,
         home=ctx.home,
         config=config,
-        max_bytes=core_max_bytes(ctx.project_dir, ctx.environ),
+        max_bytes=core.max_bytes if core is not None else core_max_bytes(ctx.project_dir, ctx.environ),
         project_dir=ctx.project_dir,
         correlation=ctx.correlation_id,
         environ=ctx.environ,
@@ -60,8 +61,8 @@ _settings: Any = None
 
 def core_max_bytes(project: str, environ: Mapping[str, str]) -> int:
     """The core's payload cap for ``project`` (``[hookmux] max_bytes``, ``HOOKMUX_MAX_BYTES``)
-    as the caller's environment sets it; cached while the config files and ``HOOKMUX_*``
-    variables stay the same, so the warm daemon does not re-read them per event."""
+    as the caller's environment sets it, for a context made outside a dispatch (dispatches
+    pass ``ctx.core``); cached while the config files and ``HOOKMUX_*`` variables stay the same."""
     global _settings  # noqa: PLW0603 - one cache per process
     if _settings is None:
         from hookmux.config import SettingsCache

@@ -94,19 +94,20 @@ def _dumps(value: Any) -> str:
 # -- the line ---------------------------------------------------------------------
 
 
-def fit_payload(payload: Mapping[str, Any], max_bytes: int) -> tuple[Any, bool]:
+def fit_payload(payload: Mapping[str, Any], max_bytes: int, size: int | None = None) -> tuple[Any, bool]:
     """``payload`` (already redacted) cut to about ``max_bytes`` of JSON, still an object.
 
     Long strings are cut in the middle (:func:`hookmux.records.bounded_payload`,
     head and tail kept) with a shrinking limit until the whole fits, so the
     keys (event name, tool_use_id, ...) survive and the line stays replayable;
-    if even that fails, only the top-level scalars are kept.
+    if even that fails, only the top-level scalars are kept. ``size``: the payload's
+    JSON size in bytes, when the caller has it.
     """
-    from hookmux.records import bounded_payload
-
-    size = len(_dumps(payload).encode("utf-8"))
+    if size is None:
+        size = len(_dumps(payload).encode("utf-8"))
     if size <= max_bytes:
         return payload, False
+    from hookmux.records import bounded_payload
 
     def cut(value: Any, limit: int) -> Any:
         if isinstance(value, str):
@@ -163,9 +164,9 @@ def line_body(
 
     redacted = redact(dict(raw))
     text = _dumps(redacted)
-    fields["payload_bytes"] = len(text.encode("utf-8"))
+    fields["payload_bytes"] = size = len(text.encode("utf-8"))
     if store_payload:
-        fitted, cut = fit_payload(redacted, max_bytes)
+        fitted, cut = fit_payload(redacted, max_bytes, size)
         if cut:
             fields["payload_cut"] = True
             text = _dumps(fitted)

@@ -1,0 +1,98 @@
+"""When the daemon must look again at what it loaded: an inotify hint (Linux).
+
+``hookmux serve`` checks before each event that its plugins are still the
+installed ones: an ``os.stat`` of every import path and plugin source, about
+fifteen calls, a tenth of a warm event's time. Here the kernel says whether
+any of them may have changed since the last look, in one non-blocking read;
+the stat check runs only then. Anything short of a working watch on every
+path (another OS, no inotify, too many watches) keeps the check on every event.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+# <sys/inotify.h>
+_IN_MODIFY = 0x002
+_IN_ATTRIB = 0x004
+_IN_CLOSE_WRITE = 0x008
+_IN_MOVED_FROM = 0x040
+_IN_MOVED_TO = 0x080
+_IN_CREATE = 0x100
+_IN_DELETE = 0x200
+_IN_DELETE_SELF = 0x400
+_IN_MOVE_SELF = 0x800
+#: Whatever changes a file's or a directory's mtime, or replaces or removes it.
+WATCHED = (
+    _IN_MODIFY
+    | _IN_ATTRIB
+    | _IN_CLOSE_WRITE
+    | _IN_MOVED_FROM
+    | _IN_MOVED_TO
+    | _IN_CREATE
+    | _IN_DELETE
+    | _IN_DELETE_SELF
+    | _IN_MOVE_SELF
+)
+
+
+class ChangeHint:
+    """``maybe_changed()`` is False only while nothing under ``paths`` changed since the
+    previous call; the first call is always True."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.fd: int | None = None
+        self._first = True
+        try:
+            self.fd = _watch(paths)
+        except (OSError, AttributeError, ImportError):
+            self.fd = None  # no inotify here: every call says True
+
+    def maybe_changed(self) -> bool:
+        if self.fd is None:
+            return True
+        changed = self._first
+        self._first = False
+        try:
+            while os.read(self.fd, 1 << 16):  # drain: every event means "look"
+                changed = True
+        except BlockingIOError:
+            return changed
+        except OSError:
+            return True
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _watch(paths: Iterable[str]) -> int:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "inotify_init1")
+    try:
+        for path in dict.fromkeys(_targets(paths)):
+            if libc.inotify_add_watch(fd, os.fsencode(path), WATCHED) < 0:
+                raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _targets(paths: Iterable[str]) -> Iterable[str]:
+    """Each path and its directory (a file replaced by a rename is an event of the
+    directory); for a path that does not exist, its nearest existing ancestor, which
+    sees it appear."""
+    for given in paths:
+        path = os.path.abspath(given or ".")
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        yield path
+        yield os.path.dirname(path)

@@ -1,0 +1,81 @@
+"""The daemon's change hint: the stat check of plugins and import paths is skipped only
+while the kernel reports nothing that could have changed them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookmux.changes import ChangeHint
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> tuple[Path, Path]:
+    site = tmp_path / "site"
+    (site / "plugin").mkdir(parents=True)
+    source = site / "plugin" / "__init__.py"
+    source.write_text("x = 1\n")
+    return site, source
+
+
+def quiet(hint: ChangeHint) -> bool:
+    return hint.maybe_changed() is False
+
+
+def test_the_first_look_is_always_taken(tree: tuple[Path, Path]) -> None:
+    site, source = tree
+    hint = ChangeHint([str(site), str(source)])
+    assert hint.fd is not None
+    assert hint.maybe_changed() is True
+    assert quiet(hint) and quiet(hint)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit the source",
+        "touch the source",
+        "replace the source by a rename",
+        "delete the source",
+        "install into the import path",
+        "remove from the import path",
+        "create a missing import path",
+    ],
+)
+def test_every_change_the_stat_check_sees_is_reported(tree: tuple[Path, Path], change: str) -> None:
+    site, source = tree
+    missing = site.parent / "not-yet" / "site-packages"
+    hint = ChangeHint([str(site), str(source), str(missing)])
+    hint.maybe_changed()
+    assert quiet(hint)
+    if change == "edit the source":
+        with source.open("a") as fh:
+            fh.write("y = 2\n")
+    elif change == "touch the source":
+        os.utime(source, ns=(1, 1))
+    elif change == "replace the source by a rename":
+        (site / "plugin" / "new.py").write_text("x = 3\n")
+        hint.maybe_changed()
+        os.replace(site / "plugin" / "new.py", source)
+    elif change == "delete the source":
+        source.unlink()
+    elif change == "install into the import path":
+        (site / "newcomer-1.0.dist-info").mkdir()
+    elif change == "remove from the import path":
+        (site / "plugin" / "__init__.py").unlink()
+        (site / "plugin").rmdir()
+    else:
+        missing.mkdir(parents=True)
+    assert hint.maybe_changed() is True
+    assert quiet(hint)
+
+
+def test_without_a_watch_every_look_is_taken(tmp_path: Path) -> None:
+    hint = ChangeHint([str(tmp_path)])
+    hint.close()
+    assert hint.maybe_changed() is True and hint.maybe_changed() is True
