@@ -4,7 +4,8 @@ Every figure is measured in this one run, each comparison interleaved (machine d
 hits both sides alike), medians of per-event samples:
 
 * in-process, warm (the path ``hookmux serve`` takes: one process, the plugin manager
-  and settings cache reused, recording deferred until the answer is out): the
+  and settings cache reused, handlers run in the routing thread under a takeover
+  guard, recording deferred until the answer is out): the
   latency of answering an event with capture on against off, for
   A. an event another plugin also takes (the test plugin alpha denies
      ``hmtest-deny``): the routing happens anyway, capture adds its handler;
@@ -91,6 +92,10 @@ def warm(events: int, home: Path) -> dict[str, Any]:
     from hookmux.hookentry import answer
     from hookmux.manifest import load_manifest
     from hookmux.plugins import make_plugin_manager
+    from hookmux.takeover import Guard
+
+    def unexpected(_guard: Guard) -> None:
+        raise SystemExit("a handler overran its timeout")
 
     manifest = load_manifest(str(home))
     for needed in ("alpha", "capture"):
@@ -118,7 +123,8 @@ def warm(events: int, home: Path) -> dict[str, Any]:
                 out, err = io.BytesIO(), io.StringIO()
                 started = time.perf_counter()
                 answer([], data, out, err, environ=envs[mode], home=str(home), manifest=manifest,
-                       plugin_manager=pm, deferred=later, settings_loader=cache.load)  # fmt: skip
+                       plugin_manager=pm, deferred=later, settings_loader=cache.load,
+                       guard=Guard(unexpected))  # fmt: skip
                 answered = time.perf_counter()
                 for task in later:
                     task()

@@ -345,7 +345,9 @@ def hookmux_pre_tool_use(event):
     {body}
 """,
         )
-    env = hookmux_cli.env(PYTHONPATH=str(site), HOOKMUX_PLUGINS="slowpoke,after", HOOKMUX_BREAKER_THRESHOLD="1000")
+    env = hookmux_cli.env(
+        PYTHONPATH=str(site), HOOKMUX_PLUGINS="slowpoke,after", HOOKMUX_BREAKER_THRESHOLD="1000"
+    )
     with served(env) as daemon:
         for transport in ("http", "relay"):
             started = time.monotonic()
@@ -355,7 +357,9 @@ def hookmux_pre_tool_use(event):
             else:
                 relayed = daemon.run(bash(f"hmtest-slow {transport}", tmp_path))
                 body = relayed.stdout
-                assert "slowpoke.hookmux_pre_tool_use timeout: did not answer within" in relayed.stderr.decode()
+                assert (
+                    "slowpoke.hookmux_pre_tool_use timeout: did not answer within" in relayed.stderr.decode()
+                )
             assert 0.35 < time.monotonic() - started < 2.0, transport  # not the handler's 2.5 s
             output = json.loads(body)["hookSpecificOutput"]
             assert (output["permissionDecision"], output["permissionDecisionReason"]) == (
@@ -369,7 +373,9 @@ def hookmux_pre_tool_use(event):
         assert (status, body) == (200, b"")
         health = daemon.health()
         assert health["requests_http"] == 2 and health["requests_relay"] == 1
-    statuses = {h["plugin"]: h["statuses"] for h in hookmux_json(hookmux_cli, env, "metrics", "--json")["handlers"]}
+    statuses = {
+        h["plugin"]: h["statuses"] for h in hookmux_json(hookmux_cli, env, "metrics", "--json")["handlers"]
+    }
     assert statuses == {"slowpoke": {"timeout": 2}, "after": {"ok": 2}}
 
 
