@@ -109,9 +109,18 @@ def _update(path: str, change: object) -> State:
 
 def admit(home: str, plugin: str, handler: str, policy: Policy) -> str | None:
     """None when the handler may run now; otherwise why not (``open``/``disabled``)."""
+    return admit_state(home, plugin, handler, policy)[0]
+
+
+def admit_state(home: str, plugin: str, handler: str, policy: Policy) -> tuple[str | None, State]:
+    """:func:`admit`, and the state it read (for :func:`record`'s ``seen``)."""
     state = read(home, plugin, handler)
     if state.state == CLOSED:
-        return None
+        return None, state
+    return _admit_open(home, plugin, handler, policy, state), state
+
+
+def _admit_open(home: str, plugin: str, handler: str, policy: Policy, state: State) -> str | None:
     if state.state == DISABLED:
         return DISABLED
     now = time.time()
@@ -134,9 +143,14 @@ def admit(home: str, plugin: str, handler: str, policy: Policy) -> str | None:
     return verdict[0]
 
 
-def record(home: str, plugin: str, handler: str, ok: bool, policy: Policy) -> State | None:
+def record(
+    home: str, plugin: str, handler: str, ok: bool, policy: Policy, seen: State | None = None
+) -> State | None:
     """Account one run. Cheap when nothing changes: a success on a clean breaker
-    with no failures in its window writes nothing."""
+    with no failures in its window writes nothing. ``seen``: the state read when
+    the run was admitted; a success after a clean one is not read again."""
+    if ok and seen is not None and seen.state == CLOSED and "1" not in seen.history:
+        return seen
     current = read(home, plugin, handler)
     if ok and current.state == CLOSED and "1" not in current.history:
         return current

@@ -38,22 +38,47 @@ WATCHED = (
 
 
 class ChangeHint:
-    """``maybe_changed()`` is False only while nothing under ``paths`` changed since the
-    previous call; the first call is always True."""
+    """``maybe_changed()`` is False only while nothing watched changed since the previous
+    call; the first call is always True. Watches are set on ``paths`` and by :meth:`watch`."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str] = ()) -> None:
+        import select
+
         self.fd: int | None = None
         self._first = True
         try:
-            self.fd = _watch(paths)
+            import ctypes
+
+            self._libc = ctypes.CDLL(None, use_errno=True)
+            fd = int(self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
         except (OSError, AttributeError, ImportError):
-            self.fd = None  # no inotify here: every call says True
+            return  # no inotify here: every call says True
+        if fd < 0:
+            return
+        self.fd = fd
+        # poll, not a read: "nothing happened" must be the cheap answer (no exception).
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+        if not self.watch(paths):
+            self.close()
+
+    def watch(self, paths: Iterable[str]) -> bool:
+        """Watch ``paths`` too (a path watched already costs a call); False when some
+        could not be watched (then no change to them would be reported)."""
+        if self.fd is None:
+            return False
+        for path in dict.fromkeys(_targets(paths)):
+            if self._libc.inotify_add_watch(self.fd, os.fsencode(path), WATCHED) < 0:
+                return False
+        return True
 
     def maybe_changed(self) -> bool:
         if self.fd is None:
             return True
         changed = self._first
         self._first = False
+        if not self._poll.poll(0):
+            return changed
         try:
             while os.read(self.fd, 1 << 16):  # drain: every event means "look"
                 changed = True
@@ -67,23 +92,6 @@ class ChangeHint:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-
-
-def _watch(paths: Iterable[str]) -> int:
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
-    if fd < 0:
-        raise OSError(ctypes.get_errno(), "inotify_init1")
-    try:
-        for path in dict.fromkeys(_targets(paths)):
-            if libc.inotify_add_watch(fd, os.fsencode(path), WATCHED) < 0:
-                raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 def _targets(paths: Iterable[str]) -> Iterable[str]:

@@ -28,6 +28,10 @@ import attrs
 from hookmux.converter import StructureError, config_converter, structure
 from hookmux.paths import project_config_files, user_config_file
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hookmux.changes import ChangeHint
+
 PLUGIN_ENV_PREFIX = "HOOKMUX__"
 _BOOL_WORDS = {
     "1": True,
@@ -299,18 +303,31 @@ class SettingsCache:
     effect at the next event. Files changed within the last few seconds are always
     read again: a second write in the same clock tick cannot hide behind an
     unchanged modification time.
+
+    With ``watch`` (the daemon), inotify watches the config files: while it reports
+    nothing, settings already checked are reused without a stat of every file.
     """
 
     #: Files younger than this are read every time.
     SETTLED = 2.0
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, watch: bool = False) -> None:
         import threading
 
         self._entries: dict[Any, Settings] = {}
         self._size = size
         self._lock = threading.Lock()
         self._last: tuple[Mapping[str, str], tuple[tuple[str, str], ...]] | None = None
+        self._hint: ChangeHint | None = None
+        #: (project, files, variables) -> settings read since the last reported change
+        self._checked: dict[Any, Settings] = {}
+        self._generation = 0
+        if watch:
+            from hookmux.changes import ChangeHint
+
+            self._hint = ChangeHint()
+            if self._hint.fd is None:
+                self._hint = None
 
     def _variables(self, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         """The ``HOOKMUX_*`` variables; remembered for a read-only environment passed
@@ -324,9 +341,32 @@ class SettingsCache:
         return variables
 
     def load(self, project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
+        files = config_files(project, environ)
+        hint = self._hint
+        if hint is None:
+            return self._load(project, environ, files)
+        key = (project, tuple(files), self._variables(environ))
+        with self._lock:
+            if hint.maybe_changed():
+                self._checked.clear()
+                self._generation += 1
+            checked = self._checked.get(key)
+            generation = self._generation
+        if checked is not None:
+            return checked
+        watched = hint.watch(files)  # before reading: a change from now on is reported
+        settings = self._load(project, environ, files)
+        with self._lock:
+            # Not if a change was reported meanwhile: what was read may be older than it.
+            if watched and generation == self._generation:
+                if len(self._checked) >= self._size:
+                    self._checked.clear()
+                self._checked[key] = settings
+        return settings
+
+    def _load(self, project: str | None, environ: Mapping[str, str], files: list[str]) -> Settings:
         import time
 
-        files = config_files(project, environ)
         stats: list[tuple[int, int, int, int] | None] = []
         now = time.time()
         for path in files:

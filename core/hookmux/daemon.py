@@ -244,7 +244,7 @@ class Daemon:
         self.max_body = max_body if max_body is not None else core.serve_max_body
         from hookmux.config import SettingsCache
 
-        self.settings = SettingsCache()
+        self.settings = SettingsCache(watch=True)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.stop_reason = ""

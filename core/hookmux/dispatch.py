@@ -388,6 +388,8 @@ class _Run:
         self.ready: dict[str, tuple[Any, Any] | str] = {}
         #: the next handler to run
         self.next = 0
+        #: the breaker state read when the handler running now was admitted
+        self.breaker: breakers.State | None = None
         #: the handler running now: (its start, its timeout, its context)
         self.current: tuple[float, float, HookContext] | None = None
         try:
@@ -450,7 +452,7 @@ class _Run:
         if self.event is None:
             self.done(handler, "invalid", t0, f"invalid event: {self.problem}")
             return
-        refused = breakers.admit(self.home, name, function, self.policy)
+        refused, self.breaker = breakers.admit_state(self.home, name, function, self.policy)
         if refused is not None:
             self.done(handler, refused, t0)
             return
@@ -507,7 +509,7 @@ class _Run:
         self.jobs.extend(ctx.stats.get("jobs", ()))
         self.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0), value)
         ok = status not in FAILED
-        breakers.record(self.home, handler["plugin"], handler["function"], ok, self.policy)
+        breakers.record(self.home, handler["plugin"], handler["function"], ok, self.policy, self.breaker)
 
     def expired(self, index: int) -> None:
         """The handler at ``index`` overran its timeout in a thread given up on (the

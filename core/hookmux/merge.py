@@ -47,14 +47,24 @@ def _empty(value: Any) -> bool:
     return value is None or value is False or value == ()
 
 
+#: answer class -> its fields in merge order (fields others depend on, through
+#: ``winners_of``, first): worked out once per class, not per event.
+_merge_order: dict[type[Answer], list[attrs.Attribute[Any]]] = {}
+
+
 def merge_answers(cls: type[Answer], contributions: Sequence[Contribution]) -> Merged:
     """Merge ``contributions`` (highest priority first) into one ``cls`` answer."""
-    fields = attrs.fields(cls)
+    ordered = _merge_order.get(cls)
+    if ordered is None:
+        ordered = sorted(attrs.fields(cls), key=lambda f: f.metadata.get("winners_of") is not None)
+        _merge_order[cls] = ordered
     values: dict[str, Any] = {}
     notes: list[str] = []
-    # Fields others depend on (winners_of) are merged first.
-    ordered = sorted(fields, key=lambda f: f.metadata.get("winners_of") is not None)
+    # An answer sets a few of its fields: skip the fields no contribution sets.
+    set_anywhere = {f.name for c in contributions for f in ordered if not _empty(getattr(c.answer, f.name))}
     for field in ordered:
+        if field.name not in set_anywhere:
+            continue
         meta = field.metadata
         voters = list(contributions)
         gate = meta.get("winners_of")
