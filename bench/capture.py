@@ -104,7 +104,7 @@ def warm(events: int, home: Path) -> dict[str, Any]:
                 f"plugin {needed} is not installed (pip install plugins/capture tests/plugins/testplugins)"
             )
     pm = make_plugin_manager()
-    cache = SettingsCache()
+    cache = SettingsCache(watch=True)  # as the daemon reads settings
     cwd = str(home / "project")
     os.makedirs(cwd, exist_ok=True)
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOOKMUX_")}

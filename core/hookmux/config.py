@@ -94,6 +94,20 @@ class CoreConfig:
     serve_max_body: int = 64 * 1024 * 1024
 
 
+def _immutable(config: Any) -> bool:
+    """None, or an instance of a frozen attrs class (the documented kind of config)."""
+    if config is None:
+        return True
+    fields = attrs.fields(type(config)) if attrs.has(type(config)) else ()
+    if not fields:
+        return False
+    try:
+        setattr(config, fields[0].name, getattr(config, fields[0].name))
+    except attrs.exceptions.FrozenInstanceError:
+        return True
+    return False
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     core: CoreConfig = CoreConfig()
@@ -102,6 +116,9 @@ class Settings:
     #: "hookmux.handler_timeout" / "plugins.x.key" -> file path or "$VARIABLE"
     sources: Mapping[str, str] = attrs.Factory(dict)
     errors: tuple[str, ...] = ()
+    #: (plugin, schema) -> its structured config, when that is immutable: settings live
+    #: on in the daemon's cache, and an event need not structure the table again.
+    _configs: dict[tuple[str, Any], Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     def plugin_enabled(self, name: str) -> bool:
         if name in self.core.disabled:
@@ -110,6 +127,15 @@ class Settings:
 
     def plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
         """The plugin's table structured into its schema, or (None, errors)."""
+        key = (name, schema)
+        if key in self._configs:
+            return self._configs[key], []
+        config, errors = self._structure_plugin_config(name, schema)
+        if not errors and _immutable(config):
+            self._configs[key] = config
+        return config, errors
+
+    def _structure_plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
         table = {k: v for k, v in self.plugin_tables.get(name, {}).items() if k not in RESERVED_PLUGIN_KEYS}
         if schema is None:
             if table:

@@ -44,7 +44,7 @@ def capture_event(ctx: HookContext) -> None:
     config: Config = ctx.config
     if ctx.raw.get("hook_event_name") in config.exclude_events:
         return
-    core = ctx.core
+    core = getattr(ctx, "core", None)  # a hookmux older than ctx.core: read the settings
     writer.capture(
         ctx.raw,
         home=ctx.home,
