@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hookmux.redact import _PATTERNS, _TRIGGER, MASK, redact, redact_text
+from hookmux.redact import _TRIGGER, MASK, patterns, redact, redact_text, secret_key
 
 SECRETS = [
     ("export OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuv", "sk-proj-"),
@@ -31,11 +31,11 @@ SECRETS = [
 def test_every_pattern_is_tested_and_found_by_the_quick_scan() -> None:
     """redact_text skips strings the quick scan finds nothing in: every credential
     shape must be caught by it, or it would be stored unredacted."""
-    for pattern, _replacement in _PATTERNS:
+    for pattern, _replacement in patterns():
         hits = [text for text, _secret in SECRETS if pattern.search(text)]
         assert hits, f"no sample for {pattern.pattern}"
     for text, _secret in SECRETS:
-        shapes = [pattern.pattern for pattern, _ in _PATTERNS if pattern.search(text)]
+        shapes = [pattern.pattern for pattern, _ in patterns() if pattern.search(text)]
         assert shapes and _TRIGGER.search(text), text
 
 
@@ -67,3 +67,18 @@ def test_values_under_secret_keys_are_masked_but_ids_are_kept() -> None:
     }
     assert redact(data) == {"session_id": "abc", "tool_use_id": "t1", "env": {"DB_PASSWORD": MASK, "api_key": MASK},
                             "n": [{"token": MASK}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("DB_PASSWORD", True), ("password", True), ("passwd", True), ("gpg-passphrase", True),
+        ("client_secret", True), ("GITHUB_TOKEN", True), ("X-Api-Key", True), ("apikey", True),
+        ("auth", True), ("Authorization", True), ("aws_credential", True), ("private-key", True),
+        ("AccessKey", True), ("session_key", True), ("Cookie", True),
+        ("session_id", False), ("tool_use_id", False), ("max_tokens", False), ("input_tokens", False),
+        ("token_count", False), ("author", False), ("passage", False), ("keys", False),
+    ],
+)  # fmt: skip
+def test_key_names_that_name_a_secret(key: str, secret: bool) -> None:
+    assert secret_key(key) is secret
