@@ -1,11 +1,12 @@
 """When the daemon must look again at what it loaded: an inotify hint (Linux).
 
 ``hookmux serve`` checks before each event that its plugins are still the
-installed ones: an ``os.stat`` of every import path and plugin source, about
-fifteen calls, a tenth of a warm event's time. Here the kernel says whether
-any of them may have changed since the last look, in one non-blocking read;
-the stat check runs only then. Anything short of a working watch on every
-path (another OS, no inotify, too many watches) keeps the check on every event.
+installed ones (an ``os.stat`` of every import path and plugin source, about
+fifteen calls, a tenth of a warm event's time) and that the config files have
+not changed (:class:`~hookmux.config.SettingsCache`). Here the kernel says
+whether any of them may have changed since the last look, in one ``poll``;
+the stat checks run only then. Anything short of a working watch on every
+path (another OS, no inotify, too many watches) keeps the checks on every event.
 """
 
 from __future__ import annotations

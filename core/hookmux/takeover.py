@@ -49,7 +49,6 @@ class Guard:
         self.run: Any = None
         #: index of the handler running now, its deadline, and the thread running it
         self.running: tuple[int, float, threading.Thread] | None = None
-        self.taken_over = 0
 
     def call(
         self, index: int, fn: Callable[..., Any], kwargs: dict[str, Any], timeout: float
@@ -86,7 +85,6 @@ class Guard:
             index, _, stuck = self.running
             self.running = None
             self.owner = -1  # nobody until the rescuing thread starts
-            self.taken_over += 1
         from hookmux.dispatch import abandon
 
         abandon(stuck)
