@@ -202,7 +202,7 @@ def if_accepts(rule: str | None, event: Mapping[str, Any], project: str) -> bool
 
 def handlers_for(settings: Mapping[str, Any], event: Mapping[str, Any], project: str) -> list[dict[str, Any]]:
     """The handlers Claude Code runs for ``event``: matching groups, ``if`` rules, duplicates once."""
-    from hookmux.events import MATCHER_FIELD
+    from hookmux.protocol.events import MATCHER_FIELD
 
     name = event["hook_event_name"]
     field_name = MATCHER_FIELD.get(name)

@@ -89,10 +89,10 @@ def warm(events: int, home: Path) -> dict[str, Any]:
     """The daemon's routing path in this process: answer() with a reused plugin manager and
     settings cache; the recording it defers is timed separately."""
     from hookmux.config import SettingsCache
-    from hookmux.hookentry import answer
-    from hookmux.manifest import load_manifest
-    from hookmux.plugins import make_plugin_manager
-    from hookmux.takeover import Guard
+    from hookmux.entry.route import answer
+    from hookmux.routing.manifest import load_manifest
+    from hookmux.routing.plugins import make_plugin_manager
+    from hookmux.routing.takeover import Guard
 
     def unexpected(_guard: Guard) -> None:
         raise SystemExit("a handler overran its timeout")
@@ -153,7 +153,7 @@ def handler_alone(events: int, home: Path) -> dict[str, float]:
     import hookmux_capture
     from hookmux_capture.config import Config
 
-    from hookmux.context import HookContext
+    from hookmux.routing.context import HookContext
 
     cwd = str(home / "project")
     environ = {"HOOKMUX_HOME": str(home)}

@@ -197,7 +197,7 @@ RECORDER = "import sys; open(sys.argv[1], 'ab').write(sys.stdin.buffer.read() + 
 
 def calibrate(claude: Path, root: Path, count: int) -> tuple[list[dict[str, Any]], str]:
     """Every event Claude Code fires during the session (a recording hook on every event)."""
-    from hookmux.events import EVENT_NAMES
+    from hookmux.protocol.events import EVENT_NAMES
 
     ws = bl.make_workspace(root / "calibration")
     log = root / "calibration-events.ndjson"

@@ -113,7 +113,7 @@ class Launcher:
 
     def setup(self) -> dict[str, Any]:
         bl.become_subreaper()
-        from hookmux.events import EVENT_NAMES
+        from hookmux.protocol.events import EVENT_NAMES
 
         def every(argv: list[str]) -> dict[str, Any]:
             handler = {"type": "command", "command": argv[0], "args": argv[1:]}

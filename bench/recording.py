@@ -49,10 +49,10 @@ def event(i: int) -> dict[str, object]:
 COLD_PROBE = """
 import json, sys, time
 from hookmux.config import CoreConfig, Settings
-from hookmux.dispatch import dispatch
-from hookmux.hookentry import matching_handlers
-from hookmux.manifest import load_manifest
-from hookmux.paths import hookmux_home
+from hookmux.routing.dispatch import dispatch
+from hookmux.entry.route import matching_handlers
+from hookmux.routing.manifest import load_manifest
+from hookmux.state.paths import hookmux_home
 raw = json.loads(sys.argv[1])
 home = hookmux_home()
 manifest = load_manifest(home)
@@ -92,9 +92,9 @@ def whole_process(rounds: int, env: dict[str, str]) -> dict[str, float]:
 
 def warm(events: int, home: str) -> dict[str, float]:
     from hookmux.config import CoreConfig, Settings
-    from hookmux.dispatch import dispatch
-    from hookmux.hookentry import matching_handlers
-    from hookmux.manifest import load_manifest
+    from hookmux.entry.route import matching_handlers
+    from hookmux.routing.dispatch import dispatch
+    from hookmux.routing.manifest import load_manifest
 
     manifest = load_manifest(home)
     settings = {mode: Settings(core=CoreConfig(metrics=mode == "on")) for mode in ("on", "off")}

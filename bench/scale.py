@@ -53,7 +53,7 @@ def plugin_name(index: int) -> str:
 
 def build_wheel(directory: Path, index: int) -> Path:
     """``hookmux_synthNN-0.1.0-py3-none-any.whl``: one module, one entry point."""
-    from hookmux.events import hookspec_name
+    from hookmux.protocol.events import hookspec_name
 
     name = plugin_name(index)
     module = f"hookmux_{name}"

@@ -35,7 +35,7 @@ def wait_for(condition: Any, timeout: float = 30.0, interval: float = 0.02) -> A
 
 
 def daemon_pids(home: Path) -> set[int]:
-    """Live ``hookmux.daemon`` processes serving ``home`` (found through /proc)."""
+    """Live ``hookmux.daemon.lifecycle`` processes serving ``home`` (found through /proc)."""
     found = set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -43,7 +43,7 @@ def daemon_pids(home: Path) -> set[int]:
             environ = Path(f"/proc/{pid}/environ").read_bytes()
         except OSError:
             continue
-        if b"hookmux.daemon" in cmdline and f"HOOKMUX_HOME={home}".encode() in environ.split(b"\0"):
+        if b"hookmux.daemon.lifecycle" in cmdline and f"HOOKMUX_HOME={home}".encode() in environ.split(b"\0"):
             found.add(int(pid))
     return found
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hookmux.changes import ChangeHint
+from hookmux.state.changes import ChangeHint
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
 

@@ -35,8 +35,8 @@ from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 MIRROR = """
 import hashlib, json
 from hookmux import hookimpl
-from hookmux.answers import answer_class
-from hookmux.events import EVENT_NAMES, hookspec_name
+from hookmux.protocol.answers import answer_class
+from hookmux.protocol.events import EVENT_NAMES, hookspec_name
 
 def _answer(event):
     raw = json.dumps(event.raw, sort_keys=True, ensure_ascii=False)

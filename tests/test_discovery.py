@@ -38,7 +38,7 @@ def write_plugin(root: Path, body: str, version: str = "1.0") -> Path:
 
 PLUGIN_V1 = """
 from hookmux import hookimpl
-from hookmux.answers import StopAnswer
+from hookmux.protocol.answers import StopAnswer
 
 @hookimpl(priority=10)
 def hookmux_stop(event):

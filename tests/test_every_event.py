@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from hookmux import answers as a
 from hookmux import hookimpl
-from hookmux.events import EVENT_NAMES, hookspec_name
+from hookmux.protocol import answers as a
+from hookmux.protocol.events import EVENT_NAMES, hookspec_name
 from hookmux.testing import make_event, run_event
 
 # event -> (answer, expected output); None answers: the event's output is discarded.

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from hookmux import store
+from hookmux.state import store
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 

@@ -52,7 +52,7 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> None:
 WRITER = textwrap.dedent(
     """
     import io, json, sys
-    from hookmux.hookrun import run
+    from hookmux.entry.run import run
     cwd, worker = sys.argv[1], sys.argv[2]
     for i in range(200):
         event = {"session_id": f"s{worker}", "cwd": cwd, "hook_event_name": "PostToolUse",
@@ -212,7 +212,7 @@ def test_failed_probe_reopens_and_high_failure_rate_disables(hookmux_cli: Hookmu
 
 
 def worker_pids(home: Path) -> set[int]:
-    """Live hookmux.worker processes of this test (their environment names its home)."""
+    """Live hookmux.entry.worker processes of this test (their environment names its home)."""
     found = set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -220,7 +220,7 @@ def worker_pids(home: Path) -> set[int]:
             environ = Path(f"/proc/{pid}/environ").read_bytes()
         except OSError:
             continue
-        if b"hookmux.worker" in cmdline and f"HOOKMUX_HOME={home}".encode() in environ:
+        if b"hookmux.entry.worker" in cmdline and f"HOOKMUX_HOME={home}".encode() in environ:
             found.add(int(pid))
     return found
 

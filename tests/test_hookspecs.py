@@ -6,8 +6,8 @@ import inspect
 from pathlib import Path
 
 from hookmux import hookspecs
-from hookmux.events import EVENT_NAMES, HOOKSPEC_TO_EVENT, hookspec_name
-from hookmux.plugins import make_plugin_manager
+from hookmux.protocol.events import EVENT_NAMES, HOOKSPEC_TO_EVENT, hookspec_name
+from hookmux.routing.plugins import make_plugin_manager
 
 
 def spec_names() -> list[str]:

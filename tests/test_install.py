@@ -286,7 +286,7 @@ def test_usage_errors_exit_64_and_every_command_has_help(hm: Env) -> None:
 
 GREETER = """
 from hookmux import hookimpl
-from hookmux.answers import SessionStartAnswer
+from hookmux.protocol.answers import SessionStartAnswer
 
 @hookimpl
 def hookmux_session_start(event):
@@ -355,11 +355,11 @@ def test_the_check_costs_no_import_on_a_fresh_session_start(hm: Env, project: Pa
         for line in proc.stderr.decode().splitlines()
         if line.startswith("import time:") and "|" in line
     }
-    assert "hookmux.hookentry" in modules
+    assert "hookmux.entry.route" in modules
     heavy = {
-        "hookmux.stalewiring",
-        "hookmux.dispatch",
-        "hookmux.wiring",
+        "hookmux.agents.claude.stalewiring",
+        "hookmux.routing.dispatch",
+        "hookmux.agents.claude.wiring",
         "attrs",
         "pluggy",
         "json",

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from hookmux.discovery import build_manifest
-from hookmux.events import MATCHER_FIELD, hookspec_name
-from hookmux.hookentry import matching_handlers
+from hookmux.entry.route import matching_handlers
 from hookmux.markers import IMPL_ATTR, hookimpl
-from hookmux.matching import (
+from hookmux.protocol.events import MATCHER_FIELD, hookspec_name
+from hookmux.routing.discovery import build_manifest
+from hookmux.routing.matching import (
     compile_matcher,
     event_commands,
     event_paths,
@@ -234,7 +234,7 @@ def test_star_only_patterns_match_as_the_general_glob_does() -> None:
     import itertools
     import random
 
-    from hookmux.matching import _glob_match
+    from hookmux.routing.matching import _glob_match
 
     rng = random.Random(20261122)
     texts = ["".join(t) for n in range(6) for t in itertools.product("ab", repeat=n)]

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
-from hookmux.answers import (
+from hookmux.protocol.answers import (
     ANSWER_CLASSES,
     HSO,
     Answer,
@@ -33,9 +33,9 @@ from hookmux.answers import (
     UserPromptSubmitAnswer,
     WorktreeCreateAnswer,
 )
-from hookmux.merge import Contribution, Merged, merge_answers
-from hookmux.render import render
-from hookmux.textfit import utf16_units
+from hookmux.protocol.merge import Contribution, Merged, merge_answers
+from hookmux.protocol.render import render
+from hookmux.protocol.textfit import utf16_units
 
 PERMISSIONS = ("deny", "defer", "ask", "allow")  # strongest first
 

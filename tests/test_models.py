@@ -10,9 +10,9 @@ from typing import Any
 import attrs
 import pytest
 
-from hookmux.answers import ANSWER_CLASSES, OBSERVE_ONLY, Answer
-from hookmux.converter import StructureError, structure_event
-from hookmux.eventmodels import (
+from hookmux.protocol.answers import ANSWER_CLASSES, OBSERVE_ONLY, Answer
+from hookmux.protocol.converter import StructureError, structure_event
+from hookmux.protocol.eventmodels import (
     EVENT_CLASSES,
     HookEvent,
     PermissionRequest,
@@ -28,7 +28,7 @@ from hookmux.eventmodels import (
     UnknownEvent,
     UserPromptSubmit,
 )
-from hookmux.events import EVENT_NAMES, TOOL_EVENTS
+from hookmux.protocol.events import EVENT_NAMES, TOOL_EVENTS
 
 LINES = [
     line

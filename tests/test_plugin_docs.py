@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hookmux import hookspecs
-from hookmux.answers import ANSWER_CLASSES
 from hookmux.markers import hookimpl
+from hookmux.protocol.answers import ANSWER_CLASSES
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 #: ``### hookmux_pre_tool_use(event, ctx)``: a heading naming a hook and its arguments.

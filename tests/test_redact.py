@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hookmux.redact import _TRIGGER, MASK, patterns, redact, redact_text, secret_key
+from hookmux.state.redact import _TRIGGER, MASK, patterns, redact, redact_text, secret_key
 
 SECRETS = [
     ("export OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuv", "sk-proj-"),

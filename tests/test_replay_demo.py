@@ -117,7 +117,7 @@ def test_demo_with_the_test_plugins(hm: Env) -> None:
 
 TASKS = """
 from hookmux import hookimpl
-from hookmux.answers import PostToolUseAnswer, PreToolUseAnswer
+from hookmux.protocol.answers import PostToolUseAnswer, PreToolUseAnswer
 
 @hookimpl(matcher="Edit", paths=["tasks.md"])
 def hookmux_post_tool_use(event, ctx):

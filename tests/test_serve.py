@@ -27,7 +27,7 @@ from plugin_site import install_plugin
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 HEAVY = ("pluggy", "attr", "attrs", "cattrs", "filelock", "importlib.metadata", "click", "json", "re",
-         "typing", "hookmux.dispatch", "hookmux_testplugins")  # fmt: skip
+         "typing", "hookmux.routing.dispatch", "hookmux_testplugins")  # fmt: skip
 
 
 def bash(command: str, cwd: Path, event: str = "PreToolUse", **fields: Any) -> dict[str, Any]:
@@ -127,11 +127,13 @@ def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str
             for line in proc.stderr.decode().splitlines()
             if line.startswith("import time:") and "|" in line
         }
-        assert {"hookmux.relay", "_socket"} <= modules  # it did relay
+        assert {"hookmux.entry.relay", "_socket"} <= modules  # it did relay
         assert not {m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY}, sorted(modules)
         assert "socket" not in modules and "enum" not in modules
         # relayed before parsing: the daemon decodes and matches, this process does neither
-        assert not {"_json", "hookmux.manifest", "hookmux.matching"} & modules, sorted(modules)
+        assert not {"_json", "hookmux.routing.manifest", "hookmux.routing.matching"} & modules, sorted(
+            modules
+        )
         assert daemon.health()["requests_relay"] == 1
 
 
@@ -151,7 +153,7 @@ def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str
     ],
 )
 def test_the_relay_reads_the_event_name_off_the_raw_bytes(data: bytes, name: str | None) -> None:
-    from hookmux.hookrun import event_name_hint
+    from hookmux.entry.run import event_name_hint
 
     assert event_name_hint(data) == name
 
@@ -338,7 +340,7 @@ def test_a_handler_overrunning_in_the_daemon_costs_its_timeout_and_the_next_hand
             f"""
 import time
 from hookmux import hookimpl
-from hookmux.answers import PreToolUseAnswer
+from hookmux.protocol.answers import PreToolUseAnswer
 
 @hookimpl(matcher="Bash", commands=["hmtest-slow*"], priority={priority}, timeout=0.4)
 def hookmux_pre_tool_use(event):
@@ -385,7 +387,7 @@ def hookmux_json(cli: HookmuxCLI, env: dict[str, str], *args: str) -> Any:
 
 
 def test_too_many_hung_handlers_restart_the_daemon(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
-    from hookmux.daemon import MAX_HUNG_THREADS
+    from hookmux.daemon.lifecycle import MAX_HUNG_THREADS
 
     env = hookmux_cli.env(HOOKMUX_BREAKER_THRESHOLD="1000", HOOKMUX_BREAKER_MAX_FAILURE_RATE="1.0")
     with served(env) as daemon:
@@ -416,7 +418,7 @@ def test_installed_and_upgraded_plugins_are_picked_up(hookmux_cli: HookmuxCLI, t
     env = hookmux_cli.env(PYTHONPATH=str(site))
     source = """
     from hookmux import hookimpl
-    from hookmux.answers import PreToolUseAnswer
+    from hookmux.protocol.answers import PreToolUseAnswer
 
     @hookimpl(matcher="Bash", commands=["newcomer*"])
     def hookmux_pre_tool_use(event):
@@ -797,7 +799,7 @@ def test_a_stuck_daemon_costs_the_deadline_then_the_event_is_answered_in_process
 
 
 def test_a_garbled_answer_is_routed_in_process(env: dict[str, str], tmp_path: Path) -> None:
-    from hookmux.relay import socket_path
+    from hookmux.entry.relay import socket_path
 
     home = Path(env["HOOKMUX_HOME"])
     path = socket_path(str(home))

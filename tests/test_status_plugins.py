@@ -8,8 +8,8 @@ from typing import Any
 
 from hookmux import hookimpl
 from hookmux.commands.observe import plugin_line
-from hookmux.discovery import build_manifest
-from hookmux.metrics import plugin_status
+from hookmux.routing.discovery import build_manifest
+from hookmux.routing.pluginstatus import plugin_status
 
 
 def plugin(name: str, status: Any = None, raises: bool = False, implements: bool = True) -> types.ModuleType:

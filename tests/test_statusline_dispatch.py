@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from plugin_site import install_plugin
 
-from hookmux.statusline import provider
+from hookmux.entry.statusline import provider
 from hookmux.testing import HookmuxCLI, hookmux_executable
 
 STATUS_PLUGIN = """
@@ -82,11 +82,11 @@ def test_a_failing_renderer_still_prints_a_line_and_exits_0(hookmux_cli: Hookmux
 
 def test_without_a_provider_the_command_line_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     import hookmux.cli
-    import hookmux.manifest
+    import hookmux.routing.manifest
     from hookmux.__main__ import main
 
     called: list[list[str]] = []
-    monkeypatch.setattr(hookmux.manifest, "load_manifest", lambda home: {"plugins": {}})
+    monkeypatch.setattr(hookmux.routing.manifest, "load_manifest", lambda home: {"plugins": {}})
     monkeypatch.setattr(hookmux.cli, "main", lambda: called.append(sys.argv[1:]))
     monkeypatch.setattr(sys, "argv", ["hookmux", "statusline", "--x"])
     main()  # no renderer in the manifest: click handles `statusline` (a plugin command, or a usage error)

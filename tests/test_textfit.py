@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from hookmux.textfit import CAPS, SEPARATOR, fit_parts, line_count, utf16_units
+from hookmux.protocol.textfit import CAPS, SEPARATOR, fit_parts, line_count, utf16_units
 
 CONTEXT = CAPS["additionalContext"]
 MESSAGE = CAPS["systemMessage"]

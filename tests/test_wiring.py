@@ -1,4 +1,4 @@
-"""What `hookmux install` writes, computed from real plugin objects (hookmux.wiring)."""
+"""What `hookmux install` writes, computed from real plugin objects (hookmux.agents.claude.wiring)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from hookmux import hookimpl
-from hookmux.discovery import build_manifest
-from hookmux.events import hookspec_name
-from hookmux.wiring import (
+from hookmux.agents.claude.wiring import (
     Wiring,
     WiringError,
     apply_wiring,
@@ -23,8 +21,10 @@ from hookmux.wiring import (
     is_hookmux_handler,
     path_rule,
     remove_wiring,
-    routing_digest,
 )
+from hookmux.protocol.events import hookspec_name
+from hookmux.routing.digest import routing_digest
+from hookmux.routing.discovery import build_manifest
 
 EXE = "/opt/venv/bin/hookmux"
 

@@ -2,7 +2,7 @@
 
 ``hookmux run`` goes straight to the stdlib-only hook entry, and ``hookmux
 statusline`` to the stdlib-only renderer a plugin declares (see
-:mod:`hookmux.statusline`); every other command loads the click command line
+:mod:`hookmux.entry.statusline`); every other command loads the click command line
 (and with it the plugins' commands).
 """
 
@@ -14,15 +14,15 @@ import sys
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["run"]:
-        from hookmux.hookrun import main as run
+        from hookmux.entry.run import main as run
 
         run(argv[1:])
     if argv[:2] == ["serve", "ensure"] and "--help" not in argv:
-        from hookmux.serving import ensure_main
+        from hookmux.entry.control import ensure_main
 
         sys.exit(ensure_main(argv[2:]))
     if argv[:1] == ["statusline"]:
-        from hookmux.statusline import run as statusline
+        from hookmux.entry.statusline import run as statusline
 
         rendered = statusline(argv[1:])
         if rendered is not None:

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from hookmux import __version__
-from hookmux.manifest import load_manifest
-from hookmux.paths import hookmux_home
+from hookmux.routing.manifest import load_manifest
+from hookmux.state.paths import hookmux_home
 
 #: Usage errors exit 64 (EX_USAGE), never 2: Claude Code reads exit 2 as a block.
 EXIT_USAGE = 64
@@ -34,7 +34,7 @@ def run_command(ctx: click.Context) -> None:
 
     Options: --deadline SECONDS, --transport command|http.
     """
-    from hookmux.hookrun import run
+    from hookmux.entry.run import run
 
     sys.exit(run(list(ctx.args)))
 
@@ -119,8 +119,8 @@ def plugins_command(as_json: bool, project_dir: str | None) -> None:
 
 def _load_plugin_commands(group: click.Group) -> None:
     """Let installed plugins add their commands (``hookmux_register_commands``)."""
-    from hookmux.loader import load_target
-    from hookmux.plugins import make_plugin_manager
+    from hookmux.routing.loader import load_target
+    from hookmux.routing.plugins import make_plugin_manager
 
     try:
         manifest = load_manifest(hookmux_home())

@@ -25,12 +25,12 @@ from typing import Any
 
 import attrs
 
-from hookmux.converter import StructureError, config_converter, structure
-from hookmux.paths import project_config_files, user_config_file
+from hookmux.protocol.converter import StructureError, config_converter, structure
+from hookmux.state.paths import project_config_files, user_config_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hookmux.changes import ChangeHint
+    from hookmux.state.changes import ChangeHint
 
 PLUGIN_ENV_PREFIX = "HOOKMUX__"
 _BOOL_WORDS = {
@@ -349,7 +349,7 @@ class SettingsCache:
         self._checked: dict[Any, Settings] = {}
         self._generation = 0
         if watch:
-            from hookmux.changes import ChangeHint
+            from hookmux.state.changes import ChangeHint
 
             self._hint = ChangeHint()
             if self._hint.fd is None:

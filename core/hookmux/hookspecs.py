@@ -3,16 +3,16 @@
 Every event hook is called with two arguments, of which an implementation may
 accept any subset (pluggy's opt-in arguments):
 
-* ``event``: the attrs model of the payload (:mod:`hookmux.eventmodels`);
+* ``event``: the attrs model of the payload (:mod:`hookmux.protocol.eventmodels`);
   ``event.raw`` is the payload as Claude Code sent it.
-* ``ctx``: a :class:`~hookmux.context.HookContext` (config, project, state dir,
+* ``ctx``: a :class:`~hookmux.routing.context.HookContext` (config, project, state dir,
   deadline).
 
-A handler returns the event's answer class from :mod:`hookmux.answers`, or
+A handler returns the event's answer class from :mod:`hookmux.protocol.answers`, or
 ``None`` to stay silent. hookmux calls only the handlers whose declared matchers
 accept the event (see :func:`hookmux.hookimpl`), one at a time in priority
 order, each isolated from the others' failures, then merges their answers by
-Claude Code's rules (:mod:`hookmux.merge`). Events whose output Claude Code
+Claude Code's rules (:mod:`hookmux.protocol.merge`). Events whose output Claude Code
 discards (SessionEnd, PostCompact, InstructionsLoaded, DirectoryAdded,
 WorktreeRemove) take handlers that observe and return ``None``.
 """
@@ -26,9 +26,9 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from hookmux import answers as a
-    from hookmux import eventmodels as e
-    from hookmux.context import HookContext
+    from hookmux.protocol import answers as a
+    from hookmux.protocol import eventmodels as e
+    from hookmux.routing.context import HookContext
 
 hookspec = pluggy.HookspecMarker("hookmux")
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 IMPL_ATTR = "hookmux_impl"
 #: Default handler priority. Larger numbers run first.
 DEFAULT_PRIORITY = 50
+#: The plugin module attribute listing the ``hookmux`` arguments of its status line.
+STATUSLINE_ATTR = "HOOKMUX_STATUSLINE"
+#: The plugin module attribute naming its stdlib-only status line renderer, ``"module:function"``.
+STATUSLINE_MAIN_ATTR = "HOOKMUX_STATUSLINE_MAIN"
 
 
 def _as_tuple(value: str | Iterable[str] | None, what: str) -> tuple[str, ...] | None:

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import pytest
 
-from hookmux.dispatch import Outcome, Result
+from hookmux.routing.dispatch import Outcome, Result
 
 _REQUIRED: dict[str, dict[str, Any]] = {
     "PreToolUse": {"tool_name": "Bash", "tool_input": {"command": "true"}, "tool_use_id": "toolu_test"},
@@ -130,11 +130,11 @@ def run_event(
         handlers, debounce trailing runs) right away, in this process, the way
         a worker would; their outcomes are in :attr:`EventRun.background`.
     """
-    from hookmux.discovery import build_manifest
-    from hookmux.dispatch import dispatch
-    from hookmux.hookentry import matching_handlers
-    from hookmux.manifest import load_manifest
-    from hookmux.paths import hookmux_home
+    from hookmux.entry.route import matching_handlers
+    from hookmux.routing.discovery import build_manifest
+    from hookmux.routing.dispatch import dispatch
+    from hookmux.routing.manifest import load_manifest
+    from hookmux.state.paths import hookmux_home
 
     state = os.fspath(home) if home is not None else hookmux_home()
     if plugins is None:
@@ -150,7 +150,7 @@ def run_event(
     result = dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline)
     background: list[Outcome] = []
     if run_background:
-        from hookmux.worker import run_job
+        from hookmux.entry.worker import run_job
 
         background = [run_job(state, job, manifest, resolver) for job in result.jobs]
     return EventRun(result, manifest["plugins"], tuple(background))

@@ -4,7 +4,7 @@
   plugins for the calls they want and starts no hookmux process for the others
   (counted by a ``sitecustomize`` on the hooks' PYTHONPATH that logs each Python
   process running the hookmux script, before hookmux itself runs).
-* The `if` rules hookmux.wiring writes are never narrower than hookmux's own
+* The `if` rules hookmux.agents.claude.wiring writes are never narrower than hookmux's own
   matching: every call hookmux would route to a plugin, Claude Code lets through.
 * Claude Code's deduplication, which the one-rule-per-tool design relies on.
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from hookmux.matching import compile_matcher, handler_accepts
+from hookmux.agents.claude.wiring import bash_rule, path_rule
+from hookmux.routing.matching import compile_matcher, handler_accepts
 from hookmux.testing import hookmux_executable
-from hookmux.wiring import bash_rule, path_rule
 from tests.e2e.conftest import Workspace
 from tests.plugin_site import install_plugin
 from tests.support.claude_cli import run_claude
@@ -133,7 +133,7 @@ def test_claude_code_starts_hookmux_only_for_calls_a_plugin_wants(claude: Path, 
 
 PYDOCS = """
 from hookmux import hookimpl
-from hookmux.answers import PostToolUseAnswer
+from hookmux.protocol.answers import PostToolUseAnswer
 
 @hookimpl(matcher="Edit|Write", paths=["*.py"])
 def hookmux_post_tool_use(event):

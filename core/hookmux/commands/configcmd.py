@@ -46,8 +46,8 @@ def _source(sources: Mapping[str, str], key: str) -> str:
 
 def _plugin_schemas(manifest: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """plugin name -> its config class, for plugins that define one."""
-    from hookmux.discovery import load_target
-    from hookmux.plugins import make_plugin_manager
+    from hookmux.routing.discovery import load_target
+    from hookmux.routing.plugins import make_plugin_manager
 
     pm = make_plugin_manager()
     problems = []
@@ -70,8 +70,8 @@ def _plugin_schemas(manifest: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
 def resolved_config(project: str) -> dict[str, Any]:
     """Every value with its source, plus the files read and the errors found."""
     from hookmux.config import CoreConfig, config_files, load_settings
-    from hookmux.manifest import load_manifest
-    from hookmux.paths import hookmux_home
+    from hookmux.routing.manifest import load_manifest
+    from hookmux.state.paths import hookmux_home
 
     settings = load_settings(project)
     sources = settings.sources

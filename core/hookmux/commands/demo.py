@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from hookmux.commands.replay import echo_replayed, state_home
-from hookmux.replayer import Replayed, read_events, replay_event
+from hookmux.commands.replayer import Replayed, read_events, replay_event
 
 #: Recorded from Claude Code 2.1.330 (tests/data/cc-2.1.330-events.ndjson): the user
 #: asks to tick off a task; Claude reads and edits tasks.md, runs a command that fails
@@ -122,8 +122,8 @@ def register(cli: click.Group) -> None:
         shows, per event, which plugins matched, what each did and the answer
         Claude Code would get, then a summary per plugin.
         """
-        from hookmux.manifest import load_manifest
-        from hookmux.paths import hookmux_home
+        from hookmux.routing.manifest import load_manifest
+        from hookmux.state.paths import hookmux_home
 
         manifest = load_manifest(hookmux_home())
         root = tempfile.mkdtemp(prefix="hookmux-demo-")

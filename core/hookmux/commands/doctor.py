@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 import click
 
-from hookmux.claudesettings import SCOPES, hookmux_executable, read_settings, settings_path
-from hookmux.wiring import (
+from hookmux.agents.claude.settings import SCOPES, hookmux_executable, read_settings, settings_path
+from hookmux.agents.claude.wiring import (
     FEATURE_VERSIONS,
     TOKEN_VAR,
     WIRING_ARG,
@@ -85,7 +85,8 @@ def _check_executable(checks: list[Check]) -> str | None:
 
 
 def _check_manifest(checks: list[Check], home: str) -> dict[str, Any] | None:
-    from hookmux.manifest import load_manifest, manifest_file, read_manifest
+    from hookmux.routing.manifest import load_manifest
+    from hookmux.routing.manifestfile import manifest_file, read_manifest
 
     path = manifest_file(home)
     fresh = read_manifest(path) is not None
@@ -102,8 +103,8 @@ def _check_manifest(checks: list[Check], home: str) -> dict[str, Any] | None:
 
 def _check_plugins(checks: list[Check], manifest: dict[str, Any], project: str) -> None:
     from hookmux.config import load_settings
-    from hookmux.discovery import load_target
-    from hookmux.plugins import make_plugin_manager
+    from hookmux.routing.discovery import load_target
+    from hookmux.routing.plugins import make_plugin_manager
 
     settings = load_settings(project)
     for error in settings.errors:
@@ -144,7 +145,7 @@ def _check_plugins(checks: list[Check], manifest: dict[str, Any], project: str) 
 
 
 def _check_home(checks: list[Check], home: str) -> None:
-    from hookmux.paths import ensure_private_dir
+    from hookmux.state.paths import ensure_private_dir
 
     try:
         ensure_private_dir(home)
@@ -250,10 +251,10 @@ def _port(handler: dict[str, Any]) -> int | None:
 
 def _check_serve(checks: list[Check], scope: str, project: str, port: int | None) -> None:
     """The http transport needs the daemon, its token where Claude Code reads it, the port."""
-    from hookmux import serving
     from hookmux.commands.install import token_settings_path
-    from hookmux.daemon import read_token
-    from hookmux.paths import hookmux_home
+    from hookmux.daemon.files import read_token
+    from hookmux.entry import control
+    from hookmux.state.paths import hookmux_home
 
     home = hookmux_home()
     token = read_token(home, create=False)
@@ -271,7 +272,7 @@ def _check_serve(checks: list[Check], scope: str, project: str, port: int | None
                 f"run `hookmux install --scope {scope} --transport http`",
             )
         )
-    info = serving.ping(home)
+    info = control.ping(home)
     if info is None:
         checks.append(
             Check(
@@ -320,7 +321,7 @@ def _check_claude(checks: list[Check], claude: str | None, uses_if: bool) -> Non
 
 
 def run_checks(project: str, claude: str | None) -> list[Check]:
-    from hookmux.paths import hookmux_home
+    from hookmux.state.paths import hookmux_home
 
     home = hookmux_home()
     checks: list[Check] = []

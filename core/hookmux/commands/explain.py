@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from hookmux.paths import hookmux_home
+from hookmux.state.paths import hookmux_home
 
 
 def decisions(event: str, handlers: list[dict[str, Any]]) -> list[str]:
     """How the merge decided each contested field, from the answer class's own rules."""
     import attrs
 
-    from hookmux.answers import answer_class
+    from hookmux.protocol.answers import answer_class
 
     cls = answer_class(event)
     if cls is None:
@@ -48,7 +48,7 @@ def decisions(event: str, handlers: list[dict[str, Any]]) -> list[str]:
 
 
 def recent(home: str, last: int, session: str | None) -> list[dict[str, Any]]:
-    from hookmux import store
+    from hookmux.state import store
 
     with store.opened(home) as conn:
         store.ingest(home, conn)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from hookmux.claudesettings import (
+from hookmux.agents.claude.settings import (
     SCOPES,
     diff_text,
     hookmux_executable,
@@ -17,7 +17,7 @@ from hookmux.claudesettings import (
     settings_path,
     write_settings,
 )
-from hookmux.wiring import (
+from hookmux.agents.claude.wiring import (
     TOKEN_VAR,
     Wiring,
     WiringError,
@@ -54,7 +54,7 @@ def serve_port() -> int:
     """The port ``hookmux serve`` listens on: the user's config and variables decide
     (the daemon serves every project)."""
     from hookmux.config import load_settings
-    from hookmux.serving import default_port
+    from hookmux.entry.control import default_port
 
     return load_settings(None).core.serve_port or default_port()
 
@@ -64,8 +64,8 @@ def expected_wiring(
 ) -> tuple[Wiring, tuple[str, ...]]:
     """What ``hookmux install --scope SCOPE`` would write now, and config errors."""
     from hookmux.config import load_settings
-    from hookmux.manifest import load_manifest
-    from hookmux.paths import hookmux_home
+    from hookmux.routing.manifest import load_manifest
+    from hookmux.state.paths import hookmux_home
 
     manifest = load_manifest(hookmux_home())
     # The user scope serves every project: only the user config and variables decide.
@@ -170,7 +170,7 @@ def _write(
     path: str, before: str | None, after: str, scope: str, *, changed: bool, dry_run: bool, private: bool
 ) -> str | None:
     """Write a settings file (backed up); ``private``: it holds the token, so 0600."""
-    from hookmux.paths import hookmux_home
+    from hookmux.state.paths import hookmux_home
 
     if not changed or dry_run:
         return None
@@ -273,8 +273,8 @@ def register(cli: click.Group) -> None:
         token = None
         token_path = token_settings_path(scope, project)
         if transport == "http":
-            from hookmux.daemon import read_token
-            from hookmux.paths import hookmux_home
+            from hookmux.daemon.files import read_token
+            from hookmux.state.paths import hookmux_home
 
             token = read_token(hookmux_home())
         # The token lives next to the handlers that use it (user or local scope), never in
@@ -295,8 +295,8 @@ def register(cli: click.Group) -> None:
                 f"{path} is usually committed, and it names {wiring.executable}, which exists on this "
                 "machine only; --scope local keeps the wiring to yourself"
             )
-        from hookmux.manifest import load_manifest
-        from hookmux.paths import hookmux_home
+        from hookmux.routing.manifest import load_manifest
+        from hookmux.state.paths import hookmux_home
 
         manifest = load_manifest(hookmux_home())
         for name, record in sorted(manifest["plugins"].items()):

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from hookmux.config import load_settings
-from hookmux.paths import hookmux_home
+from hookmux.state.paths import hookmux_home
 
 
 def _settings() -> Any:
@@ -32,10 +32,11 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON object for scripts.")
     def status_command(as_json: bool) -> None:
         """Health: store size, bytes written, last errors, open breakers, background work."""
-        from hookmux.metrics import status
+        from hookmux.routing.pluginstatus import plugin_status
+        from hookmux.state.metrics import status
 
-        settings = _settings()
-        report = status(hookmux_home(), settings.core.max_workers, settings.plugin_enabled)
+        settings, home = _settings(), hookmux_home()
+        report = status(home, settings.core.max_workers, plugin_status(home, enabled=settings.plugin_enabled))
         if as_json:
             click.echo(json.dumps(report, indent=2))
             return
@@ -74,7 +75,7 @@ def register(cli: click.Group) -> None:
     )
     def metrics_command(hours: float, as_json: bool, fmt: str) -> None:
         """Per handler and per event: count, failures, failure rate, dedupe hits, p50/p95/p99."""
-        from hookmux.metrics import collect, prometheus
+        from hookmux.state.metrics import collect, prometheus
 
         report = collect(hookmux_home(), hours)
         if as_json:
@@ -99,7 +100,7 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON object for scripts.")
     def cleanup_command(as_json: bool) -> None:
         """Delete records older than HOOKMUX_RETENTION_DAYS (default 7) and vacuum the store."""
-        from hookmux.metrics import cleanup
+        from hookmux.state.metrics import cleanup
 
         days = _settings().core.retention_days
         report = cleanup(hookmux_home(), days)
@@ -118,7 +119,7 @@ def register(cli: click.Group) -> None:
         """Circuit breakers of handlers: list them, or reset them."""
         if ctx.invoked_subcommand is not None:
             return
-        from hookmux import breakers
+        from hookmux.state import breakers
 
         rows = [
             {
@@ -145,7 +146,7 @@ def register(cli: click.Group) -> None:
     @click.argument("target", required=False)
     def breakers_reset(target: str | None) -> None:
         """Close breakers: all, a PLUGIN's, or PLUGIN.HANDLER."""
-        from hookmux import breakers
+        from hookmux.state import breakers
 
         plugin, _, handler = (target or "").partition(".")
         done = breakers.reset(hookmux_home(), plugin or None, handler or None)

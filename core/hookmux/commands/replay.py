@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from hookmux.replayer import Replayed, read_events, replay_event, summarise
+from hookmux.commands.replayer import Replayed, read_events, replay_event
+from hookmux.protocol.summary import summarise
 
 STATUS_COLOURS = {"ok": "green", "silent": None, "queued": "cyan"}
 
@@ -98,8 +99,8 @@ def register(cli: click.Group) -> None:
         stdin. The plugins really run. A line that is not a usable event is
         reported with its number and skipped; the exit code is then 1.
         """
-        from hookmux.manifest import load_manifest
-        from hookmux.paths import hookmux_home
+        from hookmux.routing.manifest import load_manifest
+        from hookmux.state.paths import hookmux_home
 
         manifest = load_manifest(hookmux_home())
         if plugins:

@@ -9,14 +9,14 @@ from typing import Any
 
 import click
 
-from hookmux import relay, serving
-from hookmux.paths import socket_path
+from hookmux.entry import control, relay
+from hookmux.state.paths import socket_path
 
 
 def _status(home: str) -> dict[str, Any]:
-    from hookmux.daemon import lock_held, read_state
+    from hookmux.daemon.files import lock_held, read_state
 
-    info = serving.ping(home)
+    info = control.ping(home)
     state = read_state(home) or {}
     running = info is not None
     out: dict[str, Any] = {"running": running, "home": home, "socket": socket_path(home)}
@@ -25,12 +25,12 @@ def _status(home: str) -> dict[str, Any]:
             out[key] = _typed(value)
     elif lock_held(home):
         out["problem"] = f"a daemon (pid {state.get('pid', '?')}) holds the lock but does not answer"
-    failure = serving.recent_failure(home)
+    failure = control.recent_failure(home)
     if not running and failure:
         out["last_failure"] = failure
     if state.get("url"):
         out["url"] = state["url"]
-    out["log"] = serving.log_file(home)
+    out["log"] = control.log_file(home)
     return out
 
 
@@ -111,18 +111,18 @@ def register(cli: click.Group) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from hookmux.paths import hookmux_home
+        from hookmux.state.paths import hookmux_home
 
         home = hookmux_home()
         args = [f"--port={port}"] if port else []
         if idle_timeout:
             args.append(f"--idle-timeout={idle_timeout:g}")
         if foreground:
-            from hookmux.daemon import main
+            from hookmux.daemon.lifecycle import main
 
             raise SystemExit(main(["--foreground", *args]))
-        if serving.ping(home) is None:
-            serving.wait_until_up(home, serving.spawn(home, args, respect_failure=False), 30.0)
+        if control.ping(home) is None:
+            control.wait_until_up(home, control.spawn(home, args, respect_failure=False), 30.0)
         status = _status(home)
         if as_json:
             click.echo(json.dumps(status, indent=2))
@@ -138,7 +138,7 @@ def register(cli: click.Group) -> None:
 
         Exit code 0 when it runs, 1 when it does not.
         """
-        from hookmux.paths import hookmux_home
+        from hookmux.state.paths import hookmux_home
 
         status = _status(hookmux_home())
         if as_json:
@@ -152,8 +152,9 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     def stop_command(as_json: bool) -> None:
         """Stop the daemon gracefully (events in flight are answered first)."""
-        from hookmux.daemon import DRAIN_TIMEOUT, lock_held, read_state
-        from hookmux.paths import hookmux_home
+        from hookmux.daemon.files import lock_held, read_state
+        from hookmux.daemon.lifecycle import DRAIN_TIMEOUT
+        from hookmux.state.paths import hookmux_home
 
         home = hookmux_home()
         pid = (read_state(home) or {}).get("pid")
@@ -192,4 +193,4 @@ def register(cli: click.Group) -> None:
     def ensure_command(port: int | None) -> None:
         """For Claude Code's SessionStart hook: exit at once when the daemon runs,
         else start it and wait until it answers (written by `hookmux install --transport http`)."""
-        raise SystemExit(serving.ensure_main([f"--port={port}"] if port else []))
+        raise SystemExit(control.ensure_main([f"--port={port}"] if port else []))

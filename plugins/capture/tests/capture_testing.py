@@ -69,6 +69,6 @@ class CaptureCLI:
         return [json.loads(line) for line in path.read_text().splitlines()]
 
     def workers_done(self) -> bool:
-        from hookmux import background
+        from hookmux.state import background
 
         return background.live_workers(str(self.home), 4) == 0

@@ -15,9 +15,9 @@ from hookmux_capture import writer
 from hookmux_capture.config import Config
 
 from hookmux import hookimpl
-from hookmux.answers import PreToolUseAnswer
-from hookmux.events import EVENT_NAMES, hookspec_name
-from hookmux.replayer import parse_line
+from hookmux.commands.replayer import parse_line
+from hookmux.protocol.answers import PreToolUseAnswer
+from hookmux.protocol.events import EVENT_NAMES, hookspec_name
 from hookmux.testing import make_event, run_event
 
 NAME = "capture"
@@ -46,7 +46,7 @@ def run(payload: dict[str, Any], **plugins: Any) -> Any:
 def test_one_low_priority_matcherless_handler_per_hookspec() -> None:
     result = run(make_event("Stop", cwd="/tmp"))
     assert result.problems == []
-    from hookmux.discovery import build_manifest
+    from hookmux.routing.discovery import build_manifest
 
     manifest = build_manifest([(NAME, "hookmux_capture", None, None, lambda: plugin)])
     for event in EVENT_NAMES:

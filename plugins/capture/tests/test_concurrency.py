@@ -20,7 +20,7 @@ PROCESSES, EVENTS, SESSIONS = 8, 200, 4
 WRITER = textwrap.dedent(
     """
     import io, json, sys
-    from hookmux.hookrun import run
+    from hookmux.entry.run import run
     cwd, worker, events, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     for i in range(events):
         event = {"session_id": f"s{(worker + i) % sessions}", "cwd": cwd, "hook_event_name": "PreToolUse",

@@ -31,6 +31,6 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "c
 
 def workers_done(home: Path) -> bool:
     """No hookmux background worker holds a slot under ``home`` any more."""
-    from hookmux.background import live_workers
+    from hookmux.state.background import live_workers
 
     return live_workers(str(home), 4) == 0

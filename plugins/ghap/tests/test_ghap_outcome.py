@@ -10,7 +10,7 @@ from hookmux_ghap import texts
 from hookmux_ghap.matchers import COMMAND_GLOBS
 from hookmux_ghap.outcome import classify, parse_counts
 
-from hookmux.matching import split_shell, wildcard_match
+from hookmux.routing.matching import split_shell, wildcard_match
 
 TESTS = [
     "pytest",

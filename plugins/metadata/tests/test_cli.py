@@ -13,7 +13,7 @@ from typing import Any
 from conftest import RunHook
 from metadata_support import PLUGINS, metadata_file, post, pre, real_events, with_status
 
-from hookmux.records import spool_file
+from hookmux.state.records import spool_file
 from hookmux.testing import HookmuxCLI, hookmux_executable
 
 
@@ -53,7 +53,7 @@ def test_calls_on_other_files_never_import_the_plugin(hookmux_cli: HookmuxCLI, p
     hookmux_cli.run(events[0], env={"HOOKMUX_PLUGINS": PLUGINS})  # builds the manifest first
     for event in events[:4]:
         modules = imported(hookmux_cli, event)
-        assert "hookmux.hookentry" in modules  # the measurement works
+        assert "hookmux.entry.route" in modules  # the measurement works
         assert not {m for m in modules if m.startswith("hookmux_metadata")}, event["tool_name"]
     assert "hookmux_metadata.check" in imported(hookmux_cli, events[4])  # the metadata.json Write
 

@@ -45,7 +45,7 @@ def env_for(root: Path) -> dict[str, str]:
 
 
 def install(root: Path, project: Path, home: Path) -> dict[str, Any]:
-    from hookmux.discovery import installed_plugins
+    from hookmux.routing.discovery import installed_plugins
 
     others = [name for name, *_ in installed_plugins() if name not in OURS]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE"))}

@@ -16,8 +16,8 @@ from hookmux_specstatus import logs
 from hookmux_specstatus.update import cache_lock
 from specstatus_support import INCREMENT, PLUGINS, cache_file, edit_event, tasks_file
 
-from hookmux import worker
-from hookmux.context import HookContext
+from hookmux.entry import worker
+from hookmux.routing.context import HookContext
 from hookmux.testing import HookmuxCLI, hookmux_executable
 
 TASKS = f".specweave/increments/{INCREMENT}/tasks.md"
@@ -121,6 +121,6 @@ def test_the_hook_process_leaves_the_plugin_to_the_worker(hookmux_cli: HookmuxCL
         for line in proc.stderr.decode().splitlines()
         if line.startswith("import time:") and "|" in line
     }
-    assert "hookmux.dispatch" in modules  # the event was routed
+    assert "hookmux.routing.dispatch" in modules  # the event was routed
     assert not {m for m in modules if m.startswith("hookmux_specstatus")}, sorted(modules)
     assert wait_for(lambda: completed(project) == 0)  # and the worker did the work

@@ -49,7 +49,7 @@ def claude() -> Path:
 
 
 def other_plugins() -> list[str]:
-    from hookmux.discovery import installed_plugins
+    from hookmux.routing.discovery import installed_plugins
 
     return [name for name, *_ in installed_plugins() if name not in OURS]
 

@@ -25,7 +25,7 @@ from specstatus_support import (
     tasks_file,
 )
 
-from hookmux.context import HookContext
+from hookmux.routing.context import HookContext
 from hookmux.testing import run_event
 
 TASKS = f".specweave/increments/{INCREMENT}/tasks.md"

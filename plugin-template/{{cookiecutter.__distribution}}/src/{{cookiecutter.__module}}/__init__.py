@@ -14,9 +14,9 @@ from typing import Literal
 
 import attrs
 from hookmux import hookimpl
-from hookmux.answers import PreToolUseAnswer
-from hookmux.context import HookContext
-from hookmux.eventmodels import PreToolUse
+from hookmux.protocol.answers import PreToolUseAnswer
+from hookmux.protocol.eventmodels import PreToolUse
+from hookmux.routing.context import HookContext
 
 
 @attrs.frozen(kw_only=True)

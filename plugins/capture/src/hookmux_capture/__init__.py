@@ -13,7 +13,7 @@ a line in ``hookmux status`` come from :mod:`hookmux_capture.commands`.
 from __future__ import annotations
 
 from hookmux import hookimpl
-from hookmux.events import EVENT_NAMES, hookspec_name
+from hookmux.protocol.events import EVENT_NAMES, hookspec_name
 from hookmux_capture import writer
 from hookmux_capture.config import Config
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     import click
 
-    from hookmux.context import HookContext
+    from hookmux.routing.context import HookContext
 
 #: Low: every plugin that decides something runs first; capture only observes.
 PRIORITY = 10

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import Any
 
-from hookmux.paths import atomic_write
-from hookmux.records import open_locked
+from hookmux.state.paths import atomic_write
+from hookmux.state.records import open_locked
 from hookmux_capture.config import Config, capture_dir, fallback_dir
 from hookmux_capture.writer import (
     CAPTURE_SUFFIX,

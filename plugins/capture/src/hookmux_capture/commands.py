@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from hookmux.paths import hookmux_home
+from hookmux.state.paths import hookmux_home
 from hookmux_capture.config import Config
 
 PLUGIN = "capture"
@@ -46,7 +46,7 @@ def describe_line(line: Mapping[str, Any]) -> str:
         clock = time.strftime("%H:%M:%S", time.localtime(ts)) + f".{int(ts * 1000) % 1000:03d}"
     payload = line.get("payload")
     if isinstance(payload, dict) and "hook_event_name" in payload:
-        from hookmux.replayer import summarise
+        from hookmux.protocol.summary import summarise
 
         text = summarise(payload)
     else:

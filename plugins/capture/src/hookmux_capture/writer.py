@@ -1,7 +1,7 @@
 """The per-event path: one NDJSON line per hook event, numbered per session.
 
 Every hookmux process (one per event, or the warm daemon's threads) appends to
-the session's capture file through :func:`hookmux.records.open_locked`
+the session's capture file through :func:`hookmux.state.records.open_locked`
 (``flock`` plus an inode check, so a file bundled away meanwhile is never
 written). Under that lock the writer reads the capture's metadata sidecar,
 takes the next sequence number, rewrites the sidecar in place and appends the
@@ -28,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 
-from hookmux.records import correlation_id, open_locked, trace_id
+from hookmux.state.records import correlation_id, open_locked, trace_id
 from hookmux_capture.config import Config, capture_dir, fallback_dir
 
 TYPE_CHECKING = False
@@ -97,7 +97,7 @@ def _dumps(value: Any) -> str:
 def fit_payload(payload: Mapping[str, Any], max_bytes: int, size: int | None = None) -> tuple[Any, bool]:
     """``payload`` (already redacted) cut to about ``max_bytes`` of JSON, still an object.
 
-    Long strings are cut in the middle (:func:`hookmux.records.bounded_payload`,
+    Long strings are cut in the middle (:func:`hookmux.state.records.bounded_payload`,
     head and tail kept) with a shrinking limit until the whole fits, so the
     keys (event name, tool_use_id, ...) survive and the line stays replayable;
     if even that fails, only the top-level scalars are kept. ``size``: the payload's
@@ -107,7 +107,7 @@ def fit_payload(payload: Mapping[str, Any], max_bytes: int, size: int | None = N
         size = len(_dumps(payload).encode("utf-8"))
     if size <= max_bytes:
         return payload, False
-    from hookmux.records import bounded_payload
+    from hookmux.state.records import bounded_payload
 
     def cut(value: Any, limit: int) -> Any:
         if isinstance(value, str):
@@ -160,7 +160,7 @@ def line_body(
     trace = trace_id(environ)
     if trace:
         fields["trace_id"] = trace
-    from hookmux.redact import redact
+    from hookmux.state.redact import redact
 
     redacted = redact(dict(raw))
     text = _dumps(redacted)

@@ -25,9 +25,9 @@ from hookmux_feedback.config import Config
 if TYPE_CHECKING:
     import click
 
-    from hookmux.answers import SessionStartAnswer, UserPromptSubmitAnswer
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import SessionStart, Stop, UserPromptSubmit
+    from hookmux.protocol.answers import SessionStartAnswer, UserPromptSubmitAnswer
+    from hookmux.protocol.eventmodels import SessionStart, Stop, UserPromptSubmit
+    from hookmux.routing.context import HookContext
 
 __all__ = ["Config"]
 

@@ -24,8 +24,8 @@ import time
 
 import attrs
 
-from hookmux.paths import atomic_write
-from hookmux.redact import redact, redact_text
+from hookmux.state.paths import atomic_write
+from hookmux.state.redact import redact, redact_text
 from hookmux_feedback.config import Paths
 from hookmux_feedback.sessions import ensure_dir
 from hookmux_feedback.storage import append_lines, connect, debug, locked

@@ -17,7 +17,7 @@ PLUGIN = "feedback"
 def load(project_dir: str | None) -> tuple[Config, Paths]:
     """The plugin's config as ``hookmux run`` would read it for ``project_dir``."""
     from hookmux.config import load_settings
-    from hookmux.paths import hookmux_home
+    from hookmux.state.paths import hookmux_home
 
     settings = load_settings(os.path.abspath(project_dir or os.getcwd()))
     config, errors = settings.plugin_config(PLUGIN, Config)
@@ -92,7 +92,7 @@ def register(cli: click.Group) -> None:
     @project_option
     def export(as_json: bool, output: str | None, project_dir: str | None) -> None:
         """Every feedback entry with all its columns: NDJSON, or one JSON array with --json."""
-        from hookmux.paths import atomic_write
+        from hookmux.state.paths import atomic_write
         from hookmux_feedback.storage import entries
 
         _, paths = load(project_dir)

@@ -11,9 +11,9 @@ from hookmux_feedback.config import Config, Paths, resolve_paths
 if TYPE_CHECKING:  # hookmux loads the models and answers an event needs, and no others
     import datetime as dt
 
-    from hookmux.answers import SessionStartAnswer, UserPromptSubmitAnswer
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import SessionStart, Stop, UserPromptSubmit
+    from hookmux.protocol.answers import SessionStartAnswer, UserPromptSubmitAnswer
+    from hookmux.protocol.eventmodels import SessionStart, Stop, UserPromptSubmit
+    from hookmux.routing.context import HookContext
 
 
 def _setup(ctx: HookContext) -> tuple[Config, Paths]:
@@ -47,7 +47,7 @@ def _summary(paths: Paths, config: Config, why: str) -> str:
 
 def on_session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
     """Mark the session seen and open it with the summary of recent wins and losses."""
-    from hookmux.answers import SessionStartAnswer
+    from hookmux.protocol.answers import SessionStartAnswer
     from hookmux_feedback.sessions import first_seen
     from hookmux_feedback.storage import note_session
 
@@ -79,7 +79,7 @@ def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnsw
             parts.append("\n".join(["🧠 LEARNED PREFERENCES (relevant to this prompt)", *lines]))
     if not parts:
         return None
-    from hookmux.answers import UserPromptSubmitAnswer
+    from hookmux.protocol.answers import UserPromptSubmitAnswer
 
     return UserPromptSubmitAnswer(additional_context="\n\n".join(parts))
 

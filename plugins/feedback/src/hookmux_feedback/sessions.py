@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 
-from hookmux.paths import atomic_write
+from hookmux.state.paths import atomic_write
 from hookmux_feedback.config import Paths
 
 

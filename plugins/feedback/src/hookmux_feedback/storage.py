@@ -14,7 +14,7 @@ Layout under ``data_dir`` (see :mod:`hookmux_feedback.config`)::
 Concurrent sessions: every write to the JSONL logs and the derived files happens
 under one inter-process lock (``.feedback.lock``); derived files are replaced
 atomically (temp file + ``os.replace``); SQLite runs in WAL mode with a 5 s busy
-timeout. Texts are redacted (:func:`hookmux.redact.redact_text`) before storing.
+timeout. Texts are redacted (:func:`hookmux.state.redact.redact_text`) before storing.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any
 
 import attrs
 
-from hookmux.paths import atomic_write
-from hookmux.redact import redact_text
+from hookmux.state.paths import atomic_write
+from hookmux.state.redact import redact_text
 from hookmux_feedback.config import Paths
 from hookmux_feedback.sessions import ensure_dir
 

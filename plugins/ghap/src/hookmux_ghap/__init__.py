@@ -29,21 +29,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import click
 
-    from hookmux.answers import (
+    from hookmux.protocol.answers import (
         PostToolUseAnswer,
         PostToolUseFailureAnswer,
         PreToolUseAnswer,
         SessionStartAnswer,
         UserPromptSubmitAnswer,
     )
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import (
+    from hookmux.protocol.eventmodels import (
         PostToolUse,
         PostToolUseFailure,
         PreToolUse,
         SessionStart,
         UserPromptSubmit,
     )
+    from hookmux.routing.context import HookContext
 
 __all__ = ["Config"]
 

@@ -127,7 +127,7 @@ def clean(text: str | None) -> str | None:
     """Secrets never reach the journal."""
     if text is None:
         return None
-    from hookmux.redact import redact_text
+    from hookmux.state.redact import redact_text
 
     return redact_text(text)
 

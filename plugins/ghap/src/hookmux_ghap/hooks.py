@@ -16,21 +16,21 @@ from hookmux_ghap.log import warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hookmux.answers import (
+    from hookmux.protocol.answers import (
         PostToolUseAnswer,
         PostToolUseFailureAnswer,
         PreToolUseAnswer,
         SessionStartAnswer,
         UserPromptSubmitAnswer,
     )
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import (
+    from hookmux.protocol.eventmodels import (
         PostToolUse,
         PostToolUseFailure,
         PreToolUse,
         SessionStart,
         UserPromptSubmit,
     )
+    from hookmux.routing.context import HookContext
 
 #: The part of a command kept in ``.last_outcome`` (redacted first).
 MAX_COMMAND = 500
@@ -95,7 +95,7 @@ def session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
     orphan = journal.start_session(event.session_id)
     shown = load_values(settings, journal, settings.config.session_values, ctx.home)
     text = texts.session_context(hookmux_command(), orphan, texts.values_markdown(shown))
-    from hookmux.answers import SessionStartAnswer
+    from hookmux.protocol.answers import SessionStartAnswer
 
     return SessionStartAnswer(additional_context=text)
 
@@ -105,7 +105,7 @@ def pre_tool_use(_event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | Non
     _count, due = journal_for(settings).count_tool_call(settings.frequency)
     if due is None:
         return None
-    from hookmux.answers import PreToolUseAnswer
+    from hookmux.protocol.answers import PreToolUseAnswer
 
     return PreToolUseAnswer(additional_context=texts.check_in(due, settings.frequency))
 
@@ -115,7 +115,7 @@ def user_prompt_submit(_event: UserPromptSubmit, ctx: HookContext) -> UserPrompt
     shown = load_values(settings, journal_for(settings), settings.config.prompt_values, ctx.home)
     if not shown:
         return None
-    from hookmux.answers import UserPromptSubmitAnswer
+    from hookmux.protocol.answers import UserPromptSubmitAnswer
 
     return UserPromptSubmitAnswer(additional_context=texts.values_markdown(shown))
 
@@ -135,7 +135,7 @@ def _outcome_text(
     journal = journal_for(settings)
     current = journal.current() if journal.exists() else None
     if current is not None:
-        from hookmux.redact import redact_text
+        from hookmux.state.redact import redact_text
         from hookmux_ghap.model import utc_timestamp
 
         current = journal.record_outcome(
@@ -169,7 +169,7 @@ def post_tool_use(event: PostToolUse, ctx: HookContext) -> PostToolUseAnswer | N
     text = _outcome_text(event, ctx, True, bash_output(event.tool_response))
     if text is None:
         return None
-    from hookmux.answers import PostToolUseAnswer
+    from hookmux.protocol.answers import PostToolUseAnswer
 
     return PostToolUseAnswer(additional_context=text)
 
@@ -180,6 +180,6 @@ def post_tool_use_failure(event: PostToolUseFailure, ctx: HookContext) -> PostTo
     text = _outcome_text(event, ctx, False, event.error)
     if text is None:
         return None
-    from hookmux.answers import PostToolUseFailureAnswer
+    from hookmux.protocol.answers import PostToolUseFailureAnswer
 
     return PostToolUseFailureAnswer(additional_context=text)

@@ -27,7 +27,7 @@ import os
 import sys
 import time
 
-from hookmux.paths import atomic_write
+from hookmux.state.paths import atomic_write
 from hookmux_ghap.model import (
     ActiveGHAPError,
     NotFoundError,

@@ -80,7 +80,7 @@ def add_embedded(
     journal: Journal, text: str, axis: str = "full", cluster_label: int = UNCLUSTERED, cluster_size: int = 0
 ) -> dict[str, Any]:
     """Store a value (the point written); the file is rewritten atomically under the journal lock."""
-    from hookmux.paths import atomic_write
+    from hookmux.state.paths import atomic_write
 
     point = {
         "id": f"value_{axis}_{cluster_label}_{os.urandom(4).hex()}",

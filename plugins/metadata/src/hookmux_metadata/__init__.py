@@ -18,9 +18,9 @@ from hookmux import hookimpl
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hookmux.answers import PreToolUseAnswer
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import PostToolUse, PreToolUse
+    from hookmux.protocol.answers import PreToolUseAnswer
+    from hookmux.protocol.eventmodels import PostToolUse, PreToolUse
+    from hookmux.routing.context import HookContext
     from hookmux_metadata.config import Config
 
 __version__ = "0.1.0"
@@ -41,7 +41,7 @@ def hookmux_config_schema() -> type[Config]:
 @hookimpl(matcher=TOOLS, paths=METADATA_PATHS, priority=70)
 def hookmux_pre_tool_use(event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | None:
     """Refuse a change that would leave metadata.json invalid; silent otherwise."""
-    from hookmux.answers import PreToolUseAnswer
+    from hookmux.protocol.answers import PreToolUseAnswer
     from hookmux_metadata.check import reason_for
 
     reason = reason_for(event.tool_input, event.raw, ctx, ctx.config)

@@ -15,7 +15,7 @@ from hookmux_specstatus.update import disabled, environ_of
 from hookmux_metadata.schema import REQUIRED, apply_tool, parse, problems, status_of, transition_problem
 
 if TYPE_CHECKING:
-    from hookmux.context import HookContext
+    from hookmux.routing.context import HookContext
     from hookmux_metadata.config import Config
 
 METADATA = ("metadata.json",)

@@ -20,12 +20,12 @@ from hookmux_specstatus.files import iso_now_ms, keep_last_lines, read_text
 from hookmux_specstatus.project import locate, state_dir
 from hookmux_specstatus.update import cache_lock, disabled, environ_of, guard_active
 
-from hookmux.redact import redact_text
+from hookmux.state.redact import redact_text
 from hookmux_metadata.check import METADATA, stashed_status
 from hookmux_metadata.schema import parse, status_of
 
 if TYPE_CHECKING:
-    from hookmux.context import HookContext
+    from hookmux.routing.context import HookContext
     from hookmux_metadata.config import Config
 
 TRANSITIONS_FILE = "status-transitions.jsonl"

@@ -19,8 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import click
 
-    from hookmux.context import HookContext
-    from hookmux.eventmodels import PostToolUse
+    from hookmux.protocol.eventmodels import PostToolUse
+    from hookmux.routing.context import HookContext
     from hookmux_specstatus.config import Config
 
 __version__ = "0.1.0"

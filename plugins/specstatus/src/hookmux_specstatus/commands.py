@@ -1,4 +1,4 @@
-"""``hookmux statusline`` (also reached without click, see the core's ``hookmux.statusline``)
+"""``hookmux statusline`` (also reached without click, see the core's ``hookmux.entry.statusline``)
 and ``hookmux specstatus refresh``."""
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def register(cli: click.Group) -> None:
         """Recompute .specweave/state/status-line.json now and print the line."""
         import time
 
-        from hookmux.context import HookContext
-        from hookmux.paths import hookmux_home
+        from hookmux.routing.context import HookContext
+        from hookmux.state.paths import hookmux_home
         from hookmux_specstatus import statusline
         from hookmux_specstatus.cache import cache_path, open_increments
         from hookmux_specstatus.project import find_root

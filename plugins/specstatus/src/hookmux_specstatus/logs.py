@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from hookmux.redact import redact, redact_text
+from hookmux.state.redact import redact, redact_text
 from hookmux_specstatus.files import atomic_write_text, iso_now_s, keep_last_lines, read_text
 from hookmux_specstatus.project import logs_dir, state_dir
 

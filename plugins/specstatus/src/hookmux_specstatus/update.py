@@ -31,7 +31,7 @@ from hookmux_specstatus.cache import write_cache
 from hookmux_specstatus.project import Target, increment_dir, locate, state_dir
 
 if TYPE_CHECKING:
-    from hookmux.context import HookContext
+    from hookmux.routing.context import HookContext
     from hookmux_specstatus.config import Config
 
 #: The plugin's entry point name: the status line lock lives in its state directory.

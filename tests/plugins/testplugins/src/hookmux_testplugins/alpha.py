@@ -5,9 +5,14 @@ from __future__ import annotations
 import attrs
 
 from hookmux import hookimpl
-from hookmux.answers import PostToolUseAnswer, PreToolUseAnswer, TaskCompletedAnswer, UserPromptSubmitAnswer
-from hookmux.context import HookContext
-from hookmux.eventmodels import PostToolUse, PreToolUse, UserPromptSubmit
+from hookmux.protocol.answers import (
+    PostToolUseAnswer,
+    PreToolUseAnswer,
+    TaskCompletedAnswer,
+    UserPromptSubmitAnswer,
+)
+from hookmux.protocol.eventmodels import PostToolUse, PreToolUse, UserPromptSubmit
+from hookmux.routing.context import HookContext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

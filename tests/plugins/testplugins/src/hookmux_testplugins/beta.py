@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hookmux import hookimpl
-from hookmux.answers import PostToolUseAnswer, PreToolUseAnswer
-from hookmux.eventmodels import PostToolUse, PreToolUse
+from hookmux.protocol.answers import PostToolUseAnswer, PreToolUseAnswer
+from hookmux.protocol.eventmodels import PostToolUse, PreToolUse
 
 
 @hookimpl(matcher="Bash", commands=["*hmtest-context*"], priority=20)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from hookmux import hookimpl
-from hookmux.answers import PostToolUseAnswer, PreToolUseAnswer
+from hookmux.protocol.answers import PostToolUseAnswer, PreToolUseAnswer
 
 
 @hookimpl(matcher="Bash", commands=["hmtest-crash*"], priority=60)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from hookmux import hookimpl
-from hookmux.answers import PreToolUseAnswer
-from hookmux.eventmodels import PreToolUse
+from hookmux.protocol.answers import PreToolUseAnswer
+from hookmux.protocol.eventmodels import PreToolUse
 
 
 @hookimpl(matcher="Bash", commands=["hmtest-closed*"], priority=70, fail_closed=True, timeout=0.5)

@@ -11,8 +11,8 @@ import os
 import time
 
 from hookmux import hookimpl
-from hookmux.context import HookContext
-from hookmux.eventmodels import PostToolUse, PreToolUse
+from hookmux.protocol.eventmodels import PostToolUse, PreToolUse
+from hookmux.routing.context import HookContext
 
 
 def _args(event: PreToolUse | PostToolUse) -> list[str]:

@@ -1,0 +1,1 @@
+"""How each coding agent is wired to hookmux: one sibling package per agent."""

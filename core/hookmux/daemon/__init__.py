@@ -1,0 +1,3 @@
+"""``hookmux serve``: the warm process that answers events over http and the relay
+socket.
+"""

@@ -1,0 +1,662 @@
+"""``hookmux serve``: one warm process per user that answers hook events for every project.
+
+Two ways in (:mod:`hookmux.daemon.httpserver` for http hooks,
+:mod:`hookmux.daemon.relayserver` for command hooks relayed by ``hookmux run``),
+one routing path (:func:`hookmux.entry.route.answer`, the function ``hookmux run``
+uses in-process). This module holds the daemon's life: lock, listeners, plugins,
+housekeeping, restart and stop.
+
+The plugins stay imported and registered on one plugin manager; the settings
+are read per event (config changes need no restart). Each event checks the
+plugin manifest as ``hookmux run`` does (a few stats): when plugins were
+installed, upgraded or removed, that event is routed by a fresh process and the
+daemon re-executes itself, keeping its listening sockets and its lock, so no
+connection is refused meanwhile.
+
+One daemon per ``$HOOKMUX_HOME`` (an ``flock`` held for its life); stale
+sockets and state are cleaned up at start; SIGTERM/SIGINT stop it gracefully,
+SIGHUP restarts it. It exits after ``serve_idle`` seconds without events,
+except while a Claude Code session whose SessionStart registered it (``hookmux
+serve ensure``) is alive. A handler that hangs is abandoned at its timeout like
+in ``hookmux run``; when too many abandoned threads accumulate, the daemon
+restarts itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from hookmux import __version__
+from hookmux.daemon.files import private_daemon_dir, read_state, read_token, state_file
+from hookmux.daemon.httpserver import HTTPHandler, HTTPServer
+from hookmux.daemon.relayserver import RelayServer, private_socket_dir
+from hookmux.entry import control, relay
+from hookmux.entry.route import Outcome, answer
+from hookmux.routing.manifest import load_manifest
+from hookmux.routing.manifestfile import environment_stamp, sources_fresh
+from hookmux.routing.plugins import make_plugin_manager
+from hookmux.routing.takeover import Guard
+from hookmux.routing.threads import hung_threads
+from hookmux.state.changes import ChangeHint
+from hookmux.state.paths import atomic_write, ensure_private_dir, hookmux_home, socket_path
+
+#: Environment variable carrying the listening sockets across a re-exec: ``http,unix``.
+SOCKETS_FD_ENV = "HOOKMUX_SERVE_SOCKET_FDS"
+#: Abandoned (hung) handler threads that make the daemon restart itself.
+MAX_HUNG_THREADS = 8
+#: Seconds a stop or restart waits for events in flight.
+DRAIN_TIMEOUT = 30.0
+#: A request still in flight this long after its deadline means the daemon is wedged.
+OVERDUE_GRACE = 30.0
+LOG_LIMIT = 1024 * 1024
+HOUSEKEEPING_INTERVAL = 0.5
+#: Request outcomes that are events answered (the others were refused).
+ROUTED = ("answered", "silent", "rerouted")
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (telling a live session from a reused pid)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return "?"
+        return "?"
+
+
+class _Request:
+    __slots__ = ("ends", "started")
+
+    def __init__(self, deadline: float) -> None:
+        self.started = time.monotonic()
+        self.ends = self.started + deadline
+
+
+class Daemon:
+    """The server state shared by the http and relay threads."""
+
+    def __init__(
+        self,
+        home: str,
+        *,
+        port: int | None = None,
+        idle_timeout: float | None = None,
+        max_body: int | None = None,
+        autostart: bool = False,
+        foreground: bool = False,
+        argv: list[str] | None = None,
+    ) -> None:
+        self.home = home
+        self.autostart = autostart
+        self.foreground = foreground
+        self.argv = argv or []
+        # What a restart handed over (the lock, the listening sockets): for this process only.
+        self._inherited_lock = os.environ.pop(control.LOCK_FD_ENV, "")
+        self._inherited_sockets = os.environ.pop(SOCKETS_FD_ENV, "")
+        # The daemon serves every session: one session's variables must not leak
+        # into the others' events (or into plugins that read os.environ).
+        for key in [k for k in os.environ if k.startswith(control.SESSION_PREFIXES)]:
+            del os.environ[key]
+        # Read-only: handlers get it as ctx.environ for http hooks, shared by every event.
+        self.environ: Mapping[str, str] = MappingProxyType(dict(os.environ))
+        from hookmux.config import load_settings
+
+        core = load_settings(None, self.environ).core
+        self.port = port if port is not None else (core.serve_port or control.default_port())
+        self.idle_timeout = idle_timeout if idle_timeout is not None else core.serve_idle
+        self.max_body = max_body if max_body is not None else core.serve_max_body
+        from hookmux.config import SettingsCache
+
+        self.settings = SettingsCache(watch=True)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.stop_reason = ""
+        self.restart = False
+        self.draining = False
+        self.started_wall = time.time()
+        self.started = time.monotonic()
+        self.last_activity = time.monotonic()
+        self.in_flight: dict[object, _Request] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+        self.sessions: dict[int, str] = {}
+        self.connections: set[HTTPHandler] = set()
+        self.http_error: str | None = None
+        self.lock_fd = -1
+        self.http: HTTPServer | None = None
+        self.unix: RelayServer | None = None
+        self.socket_path = socket_path(home)
+        self.token = ""
+        self.manifest: dict[str, Any] = {}
+        self.changes: ChangeHint | None = None
+        self.stale = False
+        self._fresh_lock = threading.Lock()
+        #: who this daemon can answer for (see relay.python_identity)
+        self.identity = relay.python_identity()
+        self.foreign_callers = 0
+        self.pm: Any = None
+        self.loaded: list[str] = []
+        self.log_fh: Any = None
+
+    # -- logging ---------------------------------------------------------------------
+
+    def _open_log(self) -> None:
+        if self.foreground:
+            self.log_fh = sys.stderr
+            return
+        path = control.log_file(self.home)
+        with contextlib.suppress(OSError):
+            if os.path.getsize(path) > LOG_LIMIT:
+                os.replace(path, path + ".1")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.log_fh = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+        # Tracebacks of threads and of the interpreter go to the log too.
+        os.dup2(self.log_fh.fileno(), 1)
+        os.dup2(self.log_fh.fileno(), 2)
+
+    def log(self, message: str) -> None:
+        line = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} hookmux serve[{os.getpid()}]: {message}\n"
+        with self.lock:
+            try:
+                self.log_fh.write(line)
+                if not self.foreground and self.log_fh.tell() > LOG_LIMIT:
+                    self.log_fh.close()
+                    self._open_log()
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    # -- start -----------------------------------------------------------------------
+
+    def _acquire_lock(self) -> bool:
+        inherited = self._inherited_lock
+        if inherited.isdigit():
+            self.lock_fd = int(inherited)
+            os.set_inheritable(self.lock_fd, False)
+            return True
+        private_daemon_dir(self.home)
+        fd = os.open(control.lock_file(self.home), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.lock_fd = fd
+        return True
+
+    def _fail(self, reason: str) -> None:
+        with contextlib.suppress(OSError):
+            atomic_write(control.failure_file(self.home), reason.encode("utf-8") + b"\n")
+        self.log(f"cannot start: {reason}")
+
+    def _bind(self) -> None:
+        inherited = self._inherited_sockets
+        fds = [int(f) if f.lstrip("-").isdigit() else -1 for f in inherited.split(",")] if inherited else []
+        http_fd, unix_fd = [*fds, -1, -1][:2]
+        if http_fd >= 0:
+            self.http = HTTPServer.inherit(self, http_fd)
+        else:
+            try:
+                self.http = HTTPServer(self, ("127.0.0.1", self.port))
+            except OSError as exc:
+                self.http_error = f"127.0.0.1:{self.port}: {exc.strerror or exc}"
+                if exc.errno == 98 or "in use" in str(exc):
+                    self.http_error = (
+                        f"port {self.port} on 127.0.0.1 is in use by another process; choose another "
+                        "with HOOKMUX_SERVE_PORT or [hookmux] serve_port, then `hookmux install "
+                        "--transport http` again"
+                    )
+                if not self.autostart:
+                    raise SystemExit(self.http_error) from None
+                self.log(f"http hooks not served: {self.http_error}")
+        if unix_fd >= 0:
+            self.unix = RelayServer.inherit(self, unix_fd)
+        else:
+            private_socket_dir(self.socket_path)
+            # We hold the lock: a socket file left there belongs to a daemon that died.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.socket_path)
+            self.unix = RelayServer(self, self.socket_path)
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(),
+            "version": __version__,
+            "started": self.started_wall,
+            "port": self.http.server_port if self.http is not None else None,
+            "url": self.url(),
+            "socket": self.socket_path,
+            "http_error": self.http_error,
+            "python": sys.executable,
+        }
+        atomic_write(state_file(self.home), json.dumps(state, indent=2).encode() + b"\n", 0o600)
+
+    def retry_http(self) -> None:
+        """Bind the http port now if it was taken when the daemon started (asked by
+        ``hookmux serve ensure`` on behalf of http hooks)."""
+        with self.lock:
+            if self.http is not None or self.stopping.is_set():
+                return
+            try:
+                self.http = HTTPServer(self, ("127.0.0.1", self.port))
+            except OSError:
+                return
+            self.http_error = None
+        threading.Thread(target=self.http.serve_forever, args=(0.1,), daemon=True).start()
+        self.log(f"http hooks served now: {self.url()}")
+        self._write_state()
+
+    def url(self) -> str | None:
+        return f"http://127.0.0.1:{self.http.server_port}/hook" if self.http is not None else None
+
+    def start(self) -> int:
+        """Run until stopped; returns the exit code (never returns on a restart)."""
+        ensure_private_dir(self.home)
+        private_daemon_dir(self.home)
+        self._open_log()
+        if not self._acquire_lock():
+            message = f"another hookmux serve already runs for {self.home}"
+            if self.autostart:
+                return 0
+            print(f"hookmux serve: {message}", file=sys.stderr)
+            return 1
+        try:
+            self.token = read_token(self.home) or ""
+            self._bind()
+            self.manifest = load_manifest(self.home)
+            self.changes = ChangeHint(
+                [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
+            )
+            self.pm = make_plugin_manager()
+            self._write_state()
+        except SystemExit as exc:  # logged (on stderr in the foreground), kept for `serve status`
+            self._fail(str(exc.code))
+            return 1
+        except Exception as exc:  # noqa: BLE001 - say why, for `hookmux serve ensure`
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return 1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(control.failure_file(self.home))
+        # A thread waiting for the interpreter lock gets it within 1 ms, not 5: events
+        # answered concurrently keep their latency.
+        sys.setswitchinterval(0.001)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGHUP, self._on_signal)
+        if self.http is not None:
+            threading.Thread(target=self.http.serve_forever, args=(0.1,), daemon=True).start()
+        if self.unix is not None:
+            self.unix.serve_acceptors()
+        threading.Thread(target=self._preload, name="hookmux-preload", daemon=True).start()
+        self.log(
+            f"serving {self.home}: http {self.url() or 'off (' + str(self.http_error) + ')'}, "
+            f"relay {self.socket_path}, {len(self.manifest.get('plugins', {}))} plugin(s), "
+            f"idle exit after {self.idle_timeout:g} s"
+        )
+        while not self.stopping.wait(HOUSEKEEPING_INTERVAL):
+            self._housekeeping()
+        return self._shutdown()
+
+    def _preload(self) -> None:
+        """Import and register every plugin now, so the first events are warm."""
+        from hookmux.routing.dispatch import _register_lock
+        from hookmux.routing.loader import load_target
+
+        for name, record in sorted(self.manifest.get("plugins", {}).items()):
+            if record.get("error"):
+                continue
+            try:
+                with _register_lock:
+                    obj = load_target(record["target"])
+                    if not self.pm.has_plugin(name):
+                        self.pm.register(obj, name=name)
+                self.loaded.append(name)
+            except Exception as exc:  # noqa: BLE001 - routed (and reported) per event anyway
+                self.log(f"plugin {name} cannot be loaded: {type(exc).__name__}: {exc}")
+        self.log(f"plugins loaded: {', '.join(self.loaded) or 'none'}")
+        # What is loaded now stays: the collector need not scan it again and again.
+        import gc
+
+        gc.collect()
+        gc.freeze()
+
+    # -- state ------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        if signum == signal.SIGHUP:
+            self.request_restart("SIGHUP")
+        else:
+            self.request_stop(signal.Signals(signum).name)
+
+    def request_stop(self, reason: str) -> None:
+        with self.lock:
+            if not self.stopping.is_set():
+                self.stop_reason = reason
+                self.stopping.set()
+
+    def request_restart(self, reason: str) -> None:
+        with self.lock:
+            if not self.stopping.is_set():
+                self.stop_reason = reason
+                self.restart = True
+                self.stopping.set()
+
+    def count(self, transport: str, outcome: str) -> None:
+        with self.lock:
+            key = (transport, outcome)
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    @contextlib.contextmanager
+    def request(self, deadline: float, key: object = None) -> Any:
+        """An event in flight (``key``: its guard, else this thread)."""
+        key = threading.get_ident() if key is None else key
+        with self.lock:
+            self.in_flight[key] = _Request(deadline)
+            self.last_activity = time.monotonic()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight.pop(key, None)
+                self.last_activity = time.monotonic()
+
+    def forget_request(self, key: object) -> None:
+        """An event another thread took over (its stuck thread may never come back)."""
+        with self.lock:
+            self.in_flight.pop(key, None)
+
+    def fresh(self) -> bool:
+        """Are the loaded plugins still the installed ones? (``hookmux run``'s check, made
+        when the kernel says an import path or a plugin source may have changed.)"""
+        with self._fresh_lock:
+            if self.stale or self.changes is None or self.changes.maybe_changed():
+                manifest = self.manifest
+                self.stale = not (
+                    manifest.get("stamp") == environment_stamp()
+                    and sources_fresh(manifest.get("sources", ()))
+                )
+            return not self.stale
+
+    def register_session(self, pid: int) -> None:
+        start = _process_start(pid)
+        if start is None:
+            return
+        with self.lock:
+            if len(self.sessions) > 256:
+                for old in [p for p, s in self.sessions.items() if _process_start(p) != s]:
+                    del self.sessions[old]
+            self.sessions[pid] = start
+
+    def live_sessions(self) -> int:
+        with self.lock:
+            sessions = list(self.sessions.items())
+        alive = 0
+        for pid, start in sessions:
+            if _process_start(pid) == start:
+                alive += 1
+            else:
+                with self.lock:
+                    self.sessions.pop(pid, None)
+        return alive
+
+    def health(self) -> dict[str, Any]:
+        with self.lock:
+            counts = dict(self.counts)
+            in_flight = len(self.in_flight)
+        return {
+            "status": "stopping" if self.stopping.is_set() else "ok",
+            "pid": os.getpid(),
+            "version": __version__,
+            "home": self.home,
+            "uptime_s": round(time.monotonic() - self.started, 3),
+            "http_port": self.http.server_port if self.http is not None else "",
+            "http_error": self.http_error or "",
+            "socket": self.socket_path,
+            "requests_http": sum(n for (t, o), n in counts.items() if t == "http" and o in ROUTED),
+            "requests_relay": sum(n for (t, o), n in counts.items() if t == "relay" and o in ROUTED),
+            "refused": sum(n for (_, o), n in counts.items() if o not in ROUTED),
+            "in_flight": in_flight,
+            "hung_threads": hung_threads(),
+            "rss_bytes": rss_bytes(),
+            "threads": threading.active_count(),
+            "sessions": self.live_sessions(),
+            "plugins_loaded": ",".join(self.loaded),
+            "idle_timeout_s": self.idle_timeout,
+        }
+
+    def metrics(self) -> str:
+        from hookmux.config import load_settings
+        from hookmux.state.metrics import collect, prometheus
+
+        lines = []
+        try:
+            hours = load_settings(None, self.environ).core.retention_days * 24
+            lines.append(prometheus(collect(self.home, hours)).rstrip("\n"))
+        except Exception as exc:  # noqa: BLE001 - the daemon's own figures still go out
+            self.log(f"metrics: the store cannot be read: {type(exc).__name__}: {exc}")
+        health = self.health()
+        with self.lock:
+            counts = sorted(self.counts.items())
+        lines += [
+            "# HELP hookmux_serve_requests_total Events hookmux serve answered, by transport and outcome.",
+            "# TYPE hookmux_serve_requests_total counter",
+        ]
+        lines += [
+            f'hookmux_serve_requests_total{{transport="{t}",outcome="{o}"}} {n}' for (t, o), n in counts
+        ]
+        gauges = (
+            ("hookmux_serve_in_flight", "Events being answered now.", health["in_flight"]),
+            ("hookmux_serve_hung_threads", "Handler threads abandoned at their timeout, still running.",
+             health["hung_threads"]),
+            ("hookmux_serve_uptime_seconds", "Seconds since this process started.", health["uptime_s"]),
+            ("hookmux_serve_resident_memory_bytes", "Resident set size of the daemon.", health["rss_bytes"]),
+            ("hookmux_serve_threads", "Live threads in the daemon.", health["threads"]),
+            ("hookmux_serve_sessions", "Live Claude Code sessions registered by hookmux serve ensure.",
+             health["sessions"]),
+        )  # fmt: skip
+        for name, help_text, value in gauges:
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
+        return "\n".join(lines) + "\n"
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        hung = hung_threads()
+        if hung >= MAX_HUNG_THREADS:
+            self.request_restart(f"{hung} handler threads hang")
+            return
+        with self.lock:
+            overdue = [r for r in self.in_flight.values() if now > r.ends + OVERDUE_GRACE]
+            idle = now - self.last_activity >= self.idle_timeout and not self.in_flight
+        if overdue:
+            self.request_restart(f"{len(overdue)} event(s) overdue by more than {OVERDUE_GRACE:g} s")
+        elif idle and self.live_sessions() == 0:
+            self.request_stop(f"idle for {self.idle_timeout:g} s")
+
+    # -- stop -------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        # No new connections are accepted: they wait in the backlog.
+        if self.http is not None:
+            self.http.shutdown()
+        if self.unix is not None:
+            self.unix.stop_accepting()
+        with self.lock:
+            self.draining = True
+            idle = [c for c in self.connections if not c.busy]
+        for connection in idle:  # idle keep-alive connections: the client opens a new one
+            with contextlib.suppress(OSError):
+                connection.connection.shutdown(socket.SHUT_RDWR)
+        ends = time.monotonic() + DRAIN_TIMEOUT
+        while time.monotonic() < ends:
+            with self.lock:
+                if not self.in_flight:
+                    break
+            time.sleep(0.01)
+
+    def _shutdown(self) -> int:
+        self.log(f"{'restarting' if self.restart else 'stopping'}: {self.stop_reason}")
+        self._drain()
+        if self.restart:
+            self._reexec()  # returns only if exec failed
+        for server in (self.http, self.unix):
+            if server is not None:
+                server.server_close()
+        with contextlib.suppress(OSError):
+            if os.stat(self.socket_path).st_ino == self.unix.inode:  # type: ignore[union-attr]
+                os.unlink(self.socket_path)
+        if (read_state(self.home) or {}).get("pid") == os.getpid():
+            with contextlib.suppress(OSError):
+                os.unlink(state_file(self.home))
+        os.close(self.lock_fd)
+        return 0
+
+    def _reexec(self) -> None:
+        fds = []
+        for server in (self.http, self.unix):
+            fd = server.socket.fileno() if server is not None else -1
+            if fd >= 0:
+                os.set_inheritable(fd, True)
+            fds.append(str(fd))
+        os.set_inheritable(self.lock_fd, True)
+        os.environ[control.LOCK_FD_ENV] = str(self.lock_fd)
+        os.environ[SOCKETS_FD_ENV] = ",".join(fds)
+        argv = [sys.executable, "-m", "hookmux.daemon.lifecycle", *self.argv]
+        with contextlib.suppress(Exception):
+            self.log_fh.flush()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        try:
+            os.execv(sys.executable, argv)  # noqa: S606 - ourselves, again
+        except OSError as exc:
+            self.log(f"cannot restart: {exc}; stopping")
+            os.environ.pop(control.LOCK_FD_ENV, None)
+            os.environ.pop(SOCKETS_FD_ENV, None)
+
+    # -- routing ------------------------------------------------------------------------
+
+    def route(
+        self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard | None = None
+    ) -> tuple[int, bytes, str, list[Callable[[], None]]]:
+        """Answer one event exactly as ``hookmux run`` would: (exit code, stdout, stderr,
+        what to do once the answer is sent: recording, background jobs).
+
+        With a ``guard``, handlers run in this thread (:mod:`hookmux.routing.takeover`); raises
+        :class:`~hookmux.routing.takeover.Abandoned` when another thread took the event over.
+        """
+        out, err = io.BytesIO(), io.StringIO()
+        later: list[Callable[[], None]] = []
+        code, outcome = answer(
+            argv,
+            payload,
+            out,
+            err,
+            environ=environ,
+            home=self.home,
+            manifest=self.manifest,
+            plugin_manager=self.pm,
+            deferred=later,
+            settings_loader=self.settings.load,
+            guard=guard,
+        )
+        if outcome is not None and outcome.jobs:
+            later.append(lambda: self._queue(outcome))
+        return code, out.getvalue(), err.getvalue(), later
+
+    def after(self, later: list[Callable[[], None]]) -> None:
+        """Run what :meth:`route` left for after the answer; failures are logged."""
+        for task in later:
+            try:
+                task()
+            except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
+                self.log(f"after an event: {type(exc).__name__}: {exc}")
+
+    def _queue(self, outcome: Outcome) -> None:
+        from hookmux.state import background
+
+        if background.queue(self.home, outcome.jobs):
+            background.ensure_worker(self.home, outcome.max_workers)
+
+    def route_elsewhere(self, body: bytes, deadline: float | None) -> bytes:
+        """An http event after the plugins changed: answered by a fresh ``hookmux run``."""
+        import subprocess
+
+        args = [sys.executable, "-m", "hookmux", "run", "--transport=http"]
+        if deadline:
+            args.append(f"--deadline={deadline!r}")
+        env = dict(self.environ, HOOKMUX_SERVE="0", HOOKMUX_HOME=self.home)
+        try:
+            proc = subprocess.run(
+                args,
+                input=body,
+                capture_output=True,
+                env=env,
+                timeout=(deadline or 600.0) + 5,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.log(f"cannot route an event in a fresh process: {exc}")
+            return b""
+        for line in proc.stderr.decode("utf-8", "replace").splitlines():
+            self.log(f"event: {line}")
+        return proc.stdout
+
+
+# -- entry point -----------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hookmux.daemon.lifecycle [--foreground] [--port N] [--idle-timeout S] [--autostart]``."""
+    import argparse
+
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="hookmux serve", add_help=True)
+    parser.add_argument("--foreground", action="store_true")
+    parser.add_argument("--autostart", action="store_true")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--idle-timeout", type=float, default=None)
+    parser.add_argument("--max-body", type=int, default=None)
+    args = parser.parse_args(args_in)
+    daemon = Daemon(
+        hookmux_home(),
+        port=args.port,
+        idle_timeout=args.idle_timeout,
+        max_body=args.max_body,
+        autostart=args.autostart,
+        foreground=args.foreground,
+        argv=args_in,
+    )
+    code = daemon.start()
+    # Leave at once: hung handler threads must not hold up the exit.
+    for stream in (sys.stdout, sys.stderr, daemon.log_fh):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""The DirectoryAdded model."""
+
+from __future__ import annotations
+
+import attrs
+
+from hookmux.protocol.eventmodels._base import HookEvent
+
+
+@attrs.frozen(kw_only=True)
+class DirectoryAdded(HookEvent):
+    directory: str
+    source: str = ""

@@ -1,0 +1,13 @@
+"""The PostCompact model."""
+
+from __future__ import annotations
+
+import attrs
+
+from hookmux.protocol.eventmodels._base import HookEvent
+
+
+@attrs.frozen(kw_only=True)
+class PostCompact(HookEvent):
+    trigger: str
+    compact_summary: str = ""

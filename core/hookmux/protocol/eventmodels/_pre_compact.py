@@ -1,0 +1,13 @@
+"""The PreCompact model."""
+
+from __future__ import annotations
+
+import attrs
+
+from hookmux.protocol.eventmodels._base import HookEvent
+
+
+@attrs.frozen(kw_only=True)
+class PreCompact(HookEvent):
+    trigger: str
+    custom_instructions: str = ""

@@ -1,0 +1,12 @@
+"""The SessionEnd model."""
+
+from __future__ import annotations
+
+import attrs
+
+from hookmux.protocol.eventmodels._base import HookEvent
+
+
+@attrs.frozen(kw_only=True)
+class SessionEnd(HookEvent):
+    reason: str
