@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serve import bash, http_load, mix, percentile  # noqa: E402 - a sibling script
+from serve import bash, free_port, http_load, mix, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_PLUGINS = "alpha,beta,faulty,guarded,guards"
@@ -81,8 +81,6 @@ class Side:
         self.token = ""
 
     def start(self) -> None:
-        from serve import free_port
-
         self.port = free_port()
         proc = subprocess.run([self.hookmux, "serve", f"--port={self.port}"], env=self.warm_env,
                               capture_output=True, text=True, check=False)  # fmt: skip
@@ -104,7 +102,9 @@ def timed(argv: list[str], stdin: bytes, env: dict[str, str], expect: bytes | No
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--baseline", default="HEAD", help="the commit to compare with (default: HEAD)")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--http-blocks", type=int, default=6)
@@ -117,7 +117,11 @@ def main() -> int:
     try:
         print(f"building {args.baseline} and the working tree in {scratch} ...", flush=True)
         sides = [
-            Side("baseline", build(checkout(args.baseline, scratch / "src-baseline"), scratch / "venv-a"), scratch),
+            Side(
+                "baseline",
+                build(checkout(args.baseline, scratch / "src-baseline"), scratch / "venv-a"),
+                scratch,
+            ),
             Side("tree", build(ROOT, scratch / "venv-b"), scratch),
         ]
         return measure(sides, args)
@@ -130,7 +134,9 @@ def measure(sides: list[Side], args: argparse.Namespace) -> int:
     cases: dict[str, Any] = {
         "python -c pass": lambda s: timed([s.python, "-c", "pass"], b"", s.cold_env, None),
         "unmatched event, cold": lambda s: timed([s.hookmux, "run"], unmatched, s.cold_env, None),
-        "deny, relayed to hookmux serve": lambda s: timed([s.hookmux, "run"], deny, s.warm_env, b"alpha refuses"),
+        "deny, relayed to hookmux serve": lambda s: timed(
+            [s.hookmux, "run"], deny, s.warm_env, b"alpha refuses"
+        ),
     }
     times: dict[tuple[str, str], list[float]] = {(c, s.name): [] for c in cases for s in sides}
     for side in sides:
@@ -169,7 +175,9 @@ def measure(sides: list[Side], args: argparse.Namespace) -> int:
     http_p99 = {s.name: round(percentile(http[s.name], 99), 3) for s in sides}
     print(f"\n{'case':34} {'baseline':>10} {'tree':>10} {'change':>8}")
     for row in rows:
-        print(f"{row['case']:34} {row['baseline_ms']:>8.3f}ms {row['tree_ms']:>8.3f}ms {row['change_pct']:>+7.1f}%")
+        print(
+            f"{row['case']:34} {row['baseline_ms']:>8.3f}ms {row['tree_ms']:>8.3f}ms {row['change_pct']:>+7.1f}%"
+        )
     print(f"http p99: baseline {http_p99['baseline']} ms, tree {http_p99['tree']} ms; http errors: {errors}")
     measured = [r for r in rows if r["case"] != "python -c pass"]
     worst = max(r["change_pct"] for r in measured)
