@@ -21,6 +21,8 @@ def test_one_hookspec_per_event_plus_services() -> None:
         "hookmux_register_commands",
         "hookmux_config_schema",
         "hookmux_status",
+        "hookmux_serve_start",
+        "hookmux_serve_stop",
     }
     pm = make_plugin_manager()
     assert all(getattr(pm.hook, name).spec is not None for name in names)

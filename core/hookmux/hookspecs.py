@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import click
 
     from hookmux.protocol import answers as a
@@ -334,6 +336,32 @@ def hookmux_status(home: str) -> dict[str, Any] | None:
     the text report: its ``summary`` string if it has one, else its scalar
     values. ``home`` is ``$HOOKMUX_HOME``. A plugin that raises is reported
     there as ``{"error": ...}``; the other plugins still report.
+    """
+
+
+@hookspec
+def hookmux_serve_start(home: str, environ: Mapping[str, str]) -> None:
+    """Called once by ``hookmux serve`` after it imported the plugins, never by ``hookmux run``.
+
+    For work that belongs to the warm daemon rather than to an event, such as
+    exporting what the core recorded (its records reach the store through the
+    spool). Start a daemon thread and return at once: the call runs in the
+    daemon's preload thread, before the first events are warm. ``home`` is
+    ``$HOOKMUX_HOME``; ``environ`` is the daemon's own environment (read-only,
+    without any session's ``CLAUDE_*`` or ``TRACEPARENT``). A plugin that raises
+    is logged in the daemon's log; the others still start. Also called after
+    each re-execution (a restart or an upgrade), in the new process.
+    """
+
+
+@hookspec
+def hookmux_serve_stop(home: str) -> None:
+    """Called once when ``hookmux serve`` stops or re-executes itself, after the events
+    in flight were answered, never by ``hookmux run``.
+
+    Flush and stop what :func:`hookmux_serve_start` started. The daemon waits
+    at most 5 s for all plugins together (``SERVE_STOP_BUDGET``), then goes on:
+    bound your own network timeouts. A plugin that raises is logged.
     """
 
 

@@ -62,6 +62,8 @@ DRAIN_TIMEOUT = 30.0
 OVERDUE_GRACE = 30.0
 LOG_LIMIT = 1024 * 1024
 HOUSEKEEPING_INTERVAL = 0.5
+#: Seconds a stop or restart gives the plugins' ``hookmux_serve_stop`` hooks, all together.
+SERVE_STOP_BUDGET = 5.0
 #: Request outcomes that are events answered (the others were refused).
 ROUTED = ("answered", "silent", "rerouted")
 
@@ -339,11 +341,44 @@ class Daemon:
             except Exception as exc:  # noqa: BLE001 - routed (and reported) per event anyway
                 self.log(f"plugin {name} cannot be loaded: {type(exc).__name__}: {exc}")
         self.log(f"plugins loaded: {', '.join(self.loaded) or 'none'}")
+        self._serve_hook("hookmux_serve_start", home=self.home, environ=self.environ)
         # What is loaded now stays: the collector need not scan it again and again.
         import gc
 
         gc.collect()
         gc.freeze()
+
+    def _serve_hook(self, spec: str, budget: float | None = None, **kwargs: Any) -> None:
+        """Call ``spec`` on each loaded plugin that implements it and is enabled, each
+        isolated from the others' failures; all within ``budget`` seconds when given."""
+        from hookmux.config import load_settings
+
+        try:
+            settings = load_settings(None, self.environ)
+            impls = [
+                i
+                for i in getattr(self.pm.hook, spec).get_hookimpls()
+                if settings.plugin_enabled(i.plugin_name)
+            ]
+        except Exception as exc:  # noqa: BLE001 - the daemon serves events anyway
+            self.log(f"{spec}: {type(exc).__name__}: {exc}")
+            return
+
+        def call_all() -> None:
+            for impl in impls:
+                try:
+                    impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+                except Exception as exc:  # noqa: BLE001 - one plugin's failure is its own
+                    self.log(f"plugin {impl.plugin_name}: {spec} raised {type(exc).__name__}: {exc}")
+
+        if budget is None:
+            call_all()
+            return
+        worker = threading.Thread(target=call_all, name=f"hookmux-{spec}", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if worker.is_alive():
+            self.log(f"{spec}: plugins still busy after {budget:g} s; going on")
 
     # -- state ------------------------------------------------------------------------
 
@@ -521,6 +556,8 @@ class Daemon:
     def _shutdown(self) -> int:
         self.log(f"{'restarting' if self.restart else 'stopping'}: {self.stop_reason}")
         self._drain()
+        if self.loaded:
+            self._serve_hook("hookmux_serve_stop", SERVE_STOP_BUDGET, home=self.home)
         if self.restart:
             self._reexec()  # returns only if exec failed
         for server in (self.http, self.unix):

@@ -31,7 +31,15 @@ from hookmux.routing.plugins import make_plugin_manager
 from hookmux.routing.threads import call_with_timeout
 from hookmux.state import breakers
 from hookmux.state.paths import project_dir
-from hookmux.state.records import RECORDS, append_lines, correlation_id, new_id, stored_payload, trace_id
+from hookmux.state.records import (
+    RECORDS,
+    append_lines,
+    correlation_id,
+    new_id,
+    parent_span_id,
+    stored_payload,
+    trace_id,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,6 +50,9 @@ DEADLINE_SHARE = 0.8
 FAILED = ("error", "timeout", "invalid")
 
 Resolver = Callable[[str], Any]
+#: An agent adapter's renderer: (Claude Code-shaped output, canonical event) -> (the agent's
+#: output, notes on what was dropped). Passed in by the entry layer (agents sit above routing).
+Adapt = Callable[[Rendered | None, Mapping[str, Any]], tuple[Rendered | None, list[str]]]
 
 #: Serialises importing and registering plugins on a plugin manager shared by
 #: concurrent dispatches (``hookmux serve``).
@@ -267,8 +278,11 @@ class _Run:
         resolve: Resolver,
         pm: Any,
         guard: Guard | None,
+        adapt: Adapt | None = None,
     ) -> None:
         self.raw = raw
+        self.adapt = adapt
+        self.agent: str = raw.get("hookmux_agent") or "claude"
         self.environ = environ
         self.defer = False
         self.unsummarized: dict[int, Answer] = {}
@@ -384,6 +398,7 @@ class _Run:
             deadline=t0 + timeout,
             correlation_id=self.corr,
             dedupe_ttl=core.dedupe_ttl,
+            agent=self.agent,
             raw=self.raw,
             environ=self.environ,
             core=core,
@@ -441,6 +456,7 @@ def dispatch(
     deferred: list[Callable[[], None]] | None = None,
     settings_loader: Callable[[str | None, Mapping[str, str]], Settings] | None = None,
     guard: Guard | None = None,
+    adapt: Adapt | None = None,
 ) -> Result:
     """Run ``handlers`` (already matched, in priority order) on ``raw``.
 
@@ -462,6 +478,8 @@ def dispatch(
         :mod:`hookmux.routing.takeover`) instead of a worker thread each. When the guard
         already holds a dispatch (another thread gave up on it), that dispatch
         resumes here.
+    :param adapt: turns the rendered answer into another agent's output (its adapter's
+        ``render``); what it drops is recorded as notes, shown by ``hookmux explain``.
     """
     if guard is not None and guard.run is not None:
         run: _Run = guard.run
@@ -478,7 +496,7 @@ def dispatch(
             return Result(None, (), tuple(errors), correlation_id=correlation_id(raw))
         ends = started + (deadline or settings.core.deadline or default_deadline(raw["hook_event_name"]))
         pm = plugin_manager if plugin_manager is not None else make_plugin_manager()
-        run = _Run(raw, home, settings, env, handlers, project, started, ends, resolve, pm, guard)
+        run = _Run(raw, home, settings, env, handlers, project, started, ends, resolve, pm, guard, adapt)
         run.messages.extend(errors)
         run.defer = deferred is not None
         if guard is not None:
@@ -505,6 +523,15 @@ def dispatch(
 
 
 def _answer(run: _Run, transport: str) -> Rendered | None:
+    rendered = _rendered(run, transport)
+    if run.adapt is None or rendered is None:
+        return rendered
+    rendered, notes = run.adapt(rendered, run.raw)
+    run.notes.extend(notes)
+    return rendered
+
+
+def _rendered(run: _Run, transport: str) -> Rendered | None:
     cls = answer_class(run.event_name)
     if cls is None or not run.contributions:
         return None
@@ -553,6 +580,7 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None, fin
             "ts": time.time(),
             "correlation_id": corr,
             "trace_id": trace_id(run.environ),
+            "parent_span_id": parent_span_id(run.environ),
             "session_id": raw.get("session_id"),
             "event": run.event_name,
             "tool_name": tool_name if isinstance(tool_name, str) else None,

@@ -118,17 +118,19 @@ def prometheus(report: dict[str, Any]) -> str:
             lines.append(
                 f"{metric}{_labels(plugin=h['plugin'], handler=h['handler'], event=h['event'])} {h[key]}"
             )
-    lines += [
-        "# HELP hookmux_handler_duration_ms Handler latency.",
-        "# TYPE hookmux_handler_duration_ms summary",
-    ]
-    for h in handlers:
-        for p in PERCENTILES:
-            if h[f"p{p}_ms"] is not None:
-                quantile = _labels(
-                    plugin=h["plugin"], handler=h["handler"], event=h["event"], quantile=str(p / 100)
-                )
-                lines.append(f"hookmux_handler_duration_ms{quantile} {h[f'p{p}_ms']}")
+    # Prometheus' base unit is the second; the _ms name stays one release (deprecated, 0.3).
+    for metric, scale, help_text in (
+        ("hookmux_handler_duration_seconds", 1000, "Handler latency."),
+        ("hookmux_handler_duration_ms", 1, "Deprecated: hookmux_handler_duration_seconds in ms."),
+    ):
+        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} summary"]
+        for h in handlers:
+            for p in PERCENTILES:
+                if h[f"p{p}_ms"] is not None:
+                    quantile = _labels(
+                        plugin=h["plugin"], handler=h["handler"], event=h["event"], quantile=str(p / 100)
+                    )
+                    lines.append(f"{metric}{quantile} {round(h[f'p{p}_ms'] / scale, 6)}")
     lines += [
         "# HELP hookmux_events_total Events routed to at least one handler.",
         "# TYPE hookmux_events_total counter",

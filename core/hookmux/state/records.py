@@ -57,6 +57,12 @@ def trace_id(environ: Mapping[str, str] = os.environ) -> str | None:
     return parts[1] if len(parts) >= 4 and len(parts[1]) == 32 else None
 
 
+def parent_span_id(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The caller's span id from a W3C ``TRACEPARENT`` (what hookmux's spans hang under)."""
+    parts = environ.get("TRACEPARENT", "").split("-")
+    return parts[2] if len(parts) >= 4 and len(parts[1]) == 32 and len(parts[2]) == 16 else None
+
+
 def bounded_payload(text: str, max_bytes: int) -> str:
     """``text`` cut to about ``max_bytes`` UTF-8 bytes, keeping its head and its tail."""
     data = text.encode("utf-8")

@@ -27,7 +27,7 @@ create table if not exists events(
     id text primary key, ts real not null, correlation_id text, trace_id text, session_id text,
     event text not null, tool_name text, tool_use_id text, payload_size integer, duration_ms real,
     handlers integer, outcome text, payload text, payload_encoding text,
-    output text, exit_code integer, notes text);
+    output text, exit_code integer, notes text, parent_span_id text);
 create index if not exists events_ts on events(ts);
 create index if not exists events_correlation on events(correlation_id);
 create table if not exists executions(
@@ -70,9 +70,18 @@ def connect(home: str) -> sqlite3.Connection:
     if conn.execute("select 1 from sqlite_master where name = 'meta'").fetchone() is None:
         # executescript commits any open transaction first, so the script carries its own.
         conn.executescript(f"begin immediate;{SCHEMA}commit;")
-    elif "answer" not in {row[1] for row in conn.execute("pragma table_info(executions)")}:
+    elif not _current(conn):
         _migrate(conn)
     return conn
+
+
+def _current(conn: sqlite3.Connection) -> bool:
+    """Has the store every column added since the first schema?"""
+    columns = {
+        table: {row[1] for row in conn.execute(f"pragma table_info({table})")}
+        for table in {table for table, _, _ in _ADDED_COLUMNS}
+    }
+    return all(column in columns[table] for table, column, _ in _ADDED_COLUMNS)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -126,6 +135,7 @@ _EVENT_COLUMNS = (
     "output",
     "exit_code",
     "notes",
+    "parent_span_id",
 )
 _EXEC_COLUMNS = (
     "id",
@@ -154,6 +164,7 @@ _ADDED_COLUMNS = (
     ("executions", "event_id", "text"),
     ("executions", "seq", "integer"),
     ("executions", "answer", "text"),
+    ("events", "parent_span_id", "text"),
 )
 
 
