@@ -27,23 +27,23 @@ def values(report: dict[str, Any]) -> dict[str, tuple[Any, str]]:
 def test_each_value_names_its_source(hm: Env, project: Path) -> None:
     user = hm.cli.config_home / "hookmux" / "config.toml"
     user.parent.mkdir(parents=True)
-    user.write_text("[hookmux]\nhandler_timeout = 5\ndeadline = 20\n")
+    user.write_text("[hookmux]\ndedupe_ttl = 5\ndeadline = 20\n[plugins.beta]\nenabled = false\n")
     shared = project / ".claude" / "hookmux.toml"
-    shared.write_text('[hookmux]\nhandler_timeout = 7\n[plugins.alpha]\ngreeting = "shared"\n')
+    shared.write_text('[hookmux]\ndedupe_ttl = 7\n[plugins.alpha]\ngreeting = "shared"\n')
     local = project / ".claude" / "hookmux.local.toml"
-    local.write_text("[plugins.beta]\nenabled = false\n")
+    local.write_text("[plugins.beta]\nenabled = true\n")  # turning a plugin on needs no trust
     result = hm("config", "show", "--project-dir", str(project), "--json", HOOKMUX_DEADLINE="12")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     found = values(report)
-    assert found["hookmux.handler_timeout"] == (7.0, str(shared))  # the project overrides the user
+    assert found["hookmux.dedupe_ttl"] == (7.0, str(shared))  # the project overrides the user
     assert found["hookmux.deadline"] == (12.0, "$HOOKMUX_DEADLINE")
     assert found["hookmux.disabled"] == ([], "default")
     assert found["plugins.alpha.greeting"] == ("shared", str(shared))
     assert found["plugins.alpha.enabled"] == (True, "default")
-    assert found["plugins.beta.enabled"] == (False, str(local))
+    assert found["plugins.beta.enabled"] == (True, str(local))
     assert [f["exists"] for f in report["files"]] == [True, True, True]
-    assert report["errors"] == []
+    assert report["errors"] == [] and report["ignored"] == []
 
 
 def test_plugin_defaults_come_from_its_schema(hm: Env, project: Path) -> None:
@@ -72,10 +72,10 @@ def test_errors_and_unknown_plugins_are_listed(hm: Env, project: Path) -> None:
 
 
 def test_human_listing(hm: Env, project: Path) -> None:
-    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\nhandler_timeout = 7\n")
+    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\ndedupe_ttl = 7\n")
     out = hm("config", "show", "--project-dir", str(project)).stdout
     lines = out.splitlines()
     assert "[hookmux]" in lines and "[plugins.alpha]" in lines
-    timeout = next(x for x in lines if x.startswith("handler_timeout = 7.0"))
+    timeout = next(x for x in lines if x.startswith("dedupe_ttl = 7.0"))
     assert timeout.endswith(f"# {project / '.claude' / 'hookmux.toml'}")
     assert next(x for x in lines if x.startswith("deadline = (none)")).endswith("# default")

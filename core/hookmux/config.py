@@ -1,9 +1,22 @@
 """Configuration: user, project and local TOML files, then ``HOOKMUX_*`` variables.
 
-Later sources override earlier ones key by key. Each value remembers where it
-came from, so every error names the file (or variable), the key and the reason,
-and ``hookmux config show`` can tell the user why a value is what it is. A bad
-value never stops the hook: it is reported and its default is used.
+Later sources override earlier ones key by key: the user file, the project's
+``.claude/hookmux.toml`` and ``.claude/hookmux.local.toml``, ``HOOKMUX_*``
+variables, then the managed file (``/etc/hookmux/config.toml``), which nothing
+overrides. Each value remembers where it came from, so every error names the file
+(or variable), the key and the reason, and ``hookmux config show`` can tell the
+user why a value is what it is. A bad value never stops the hook: it is reported
+and its default is used.
+
+Trust: a repository is untrusted input. Every key is declared ``plain``, a
+``destination`` (where data goes: a path, a URL, a host) or a ``protection``
+(turning a guard off, a weaker limit) in its field's attrs metadata under
+``"hookmux_trust"`` (:func:`destination`, :func:`protection`). A sensitive key
+from a project file applies only while the user trusts that file's exact content
+(``hookmux trust``, :mod:`hookmux.state.trust`); otherwise the value of the
+other sources stays in force and the key is listed in :attr:`Settings.ignored`
+(plugin keys: :meth:`Settings.ignored_keys`). A value equal to the one in force
+anyway needs no trust. The check is one ``stat``, made only for such a key.
 
 File layout::
 
@@ -14,19 +27,22 @@ File layout::
     [plugins.specstatus]      # one table per plugin, validated by its schema
     enabled = true
     debounce_seconds = 5
+
+The managed file may also say ``[hookmux] required = ["metadata"]``: those plugins
+run whatever the other sources say.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from hookmux.protocol.converter import StructureError, config_converter, structure
-from hookmux.state.paths import project_config_files, user_config_file
+from hookmux.state.paths import managed_config_files, project_config_files, user_config_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +60,122 @@ _BOOL_WORDS = {
     "off": False,
 }
 RESERVED_PLUGIN_KEYS = ("enabled",)
+
+#: The attrs metadata key under which a config field declares its sensitivity.
+TRUST_KEY = "hookmux_trust"
+#: where data goes: a path, a URL, a host or port
+DESTINATION = "destination"
+#: what keeps the user safe: turning a plugin, handler or check off, fail_closed, a weaker limit
+PROTECTION = "protection"
+#: anything else: applies from a project file as from any other
+PLAIN = "plain"
+SENSITIVITIES = (DESTINATION, PROTECTION, PLAIN)
+
+#: Kinds of source, in the order they apply.
+USER, PROJECT, ENV, MANAGED = "user", "project", "env", "managed"
+
+
+def destination() -> dict[str, str]:
+    """Field metadata: the key names where data goes (a path, a URL, a host)."""
+    return {TRUST_KEY: DESTINATION}
+
+
+def protection() -> dict[str, str]:
+    """Field metadata: the key can turn a protection off or weaken a limit."""
+    return {TRUST_KEY: PROTECTION}
+
+
+def plain() -> dict[str, str]:
+    """Field metadata: the key is harmless from a repository (declared, not guessed)."""
+    return {TRUST_KEY: PLAIN}
+
+
+# Names and values that say "a place" in a field that declares nothing.
+_PLACE_WORDS = frozenset(
+    {"dir", "directory", "path", "file", "url", "uri", "host", "endpoint", "socket", "address", "server"}
+)
+
+
+def _looks_like_place(value: Any) -> bool:
+    if isinstance(value, str):
+        return "://" in value or value.startswith(("/", "~", "\\\\")) or "/../" in value or value == ".."
+    if isinstance(value, (list, tuple)):
+        return any(_looks_like_place(v) for v in value)
+    if isinstance(value, dict):
+        return any(_looks_like_place(v) for v in value.values())
+    return False
+
+
+def key_sensitivity(field: attrs.Attribute[Any] | None, name: str, value: Any) -> str:
+    """How sensitive the key ``name`` is: as its ``field`` declares (``"hookmux_trust"``
+    metadata), else ``destination`` when its type, its name or ``value`` says it is a
+    path or a URL, else ``plain``."""
+    if field is not None:
+        declared = field.metadata.get(TRUST_KEY)
+        if declared in SENSITIVITIES:
+            return str(declared)
+        kind = str(field.type).lower()
+        if "path" in kind or "url" in kind:
+            return DESTINATION
+    words = set(name.lower().split("_"))
+    if words & _PLACE_WORDS or _looks_like_place(value):
+        return DESTINATION
+    return PLAIN
+
+
+@attrs.frozen
+class Layer:
+    """One source of settings: a file's (or the environment's) tables."""
+
+    source: str
+    #: USER, PROJECT, ENV or MANAGED
+    kind: str
+    table: Mapping[str, Any]
+    #: a project file's bytes (its trust is for this exact content)
+    data: bytes = b""
+
+
+@attrs.frozen
+class IgnoredKey:
+    """A sensitive key an untrusted project file sets, not applied."""
+
+    #: dotted: ``plugins.capture.directory``
+    key: str
+    #: the untrusted file
+    file: str
+    value: Any
+    #: DESTINATION or PROTECTION
+    sensitivity: str
+    #: where the value in force comes from instead (a file, ``$VARIABLE`` or ``default``)
+    in_force: str
+
+
+_ABSENT: Any = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as config values (a TOML array equals a tuple default)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):  # True == 1, but not as a setting
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def _field_default(field: attrs.Attribute[Any] | None) -> Any:
+    if field is None or field.default is attrs.NOTHING:
+        return _ABSENT
+    default: Any = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return _ABSENT if default.takes_self else default.factory()
+    return default
+
+
+def _disables_nothing_more(value: Any, fallback: Any) -> bool:
+    """``[hookmux] disabled``: a project may re-enable plugins, not turn more off."""
+    if not isinstance(value, (list, tuple)):
+        return False
+    return set(value) <= set(fallback if isinstance(fallback, (list, tuple)) else ())
 
 
 @attrs.frozen(kw_only=True)
@@ -72,26 +204,32 @@ class CoreConfig:
     :ivar serve_idle: seconds without events after which ``hookmux serve`` exits
         (never while a Claude Code session it serves http hooks for is alive).
     :ivar serve_max_body: largest http hook body ``hookmux serve`` reads.
+    :ivar required: plugins that always run (the managed file only).
     """
 
-    disabled: tuple[str, ...] = ()
-    handler_timeout: float = 10.0
-    deadline: float | None = None
-    metrics: bool = True
-    max_bytes: int = 200_000
-    compress: bool = False
-    store_raw: bool = False
-    dedupe_ttl: float = 3600.0
-    retention_days: float = 7.0
-    max_workers: int = 2
-    breaker_threshold: int = 3
-    breaker_cooldown: float = 60.0
-    breaker_window: int = 20
-    breaker_max_failure_rate: float = 0.5
-    serve: bool = True
-    serve_port: int | None = None
-    serve_idle: float = 1800.0
-    serve_max_body: int = 64 * 1024 * 1024
+    # A project file may re-enable plugins (a subset of `disabled`), not turn more off.
+    disabled: tuple[str, ...] = attrs.field(default=(), metadata=protection())
+    # Shorter limits let a guard time out (fail open) or trip its breaker.
+    handler_timeout: float = attrs.field(default=10.0, metadata=protection())
+    deadline: float | None = attrs.field(default=None, metadata=protection())
+    metrics: bool = attrs.field(default=True, metadata=plain())
+    max_bytes: int = attrs.field(default=200_000, metadata=plain())
+    compress: bool = attrs.field(default=False, metadata=plain())
+    # Payloads hold prompts, tool input and output: storing them exposes them.
+    store_raw: bool = attrs.field(default=False, metadata=protection())
+    dedupe_ttl: float = attrs.field(default=3600.0, metadata=plain())
+    retention_days: float = attrs.field(default=7.0, metadata=protection())
+    max_workers: int = attrs.field(default=2, metadata=plain())
+    breaker_threshold: int = attrs.field(default=3, metadata=protection())
+    breaker_cooldown: float = attrs.field(default=60.0, metadata=protection())
+    breaker_window: int = attrs.field(default=20, metadata=protection())
+    breaker_max_failure_rate: float = attrs.field(default=0.5, metadata=protection())
+    serve: bool = attrs.field(default=True, metadata=plain())
+    serve_port: int | None = attrs.field(default=None, metadata=destination())
+    serve_idle: float = attrs.field(default=1800.0, metadata=plain())
+    serve_max_body: int = attrs.field(default=64 * 1024 * 1024, metadata=plain())
+    #: set by the managed file only: plugins that run whatever other sources say
+    required: tuple[str, ...] = attrs.field(default=(), metadata=protection())
 
 
 def _immutable(config: Any) -> bool:
@@ -116,14 +254,29 @@ class Settings:
     #: "hookmux.handler_timeout" / "plugins.x.key" -> file path or "$VARIABLE"
     sources: Mapping[str, str] = attrs.Factory(dict)
     errors: tuple[str, ...] = ()
+    #: every source read, in the order they apply
+    layers: tuple[Layer, ...] = ()
+    #: the core's keys and plugins' ``enabled`` that untrusted project files set, not applied
+    ignored: tuple[IgnoredKey, ...] = ()
+    #: the trust store (:func:`hookmux.state.trust.trust_dir`)
+    trust_directory: str = ""
     #: (plugin, schema) -> its structured config, when that is immutable: settings live
     #: on in the daemon's cache, and an event need not structure the table again.
     _configs: dict[tuple[str, Any], Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    #: layer index -> whether the user trusts that project file (asked once)
+    _trusted: dict[int, bool] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     def plugin_enabled(self, name: str) -> bool:
+        if name in self.core.required:
+            return True
         if name in self.core.disabled:
             return False
         return self.plugin_tables.get(name, {}).get("enabled", True) is not False
+
+    @property
+    def managed_files(self) -> tuple[str, ...]:
+        """The managed files that were read (their keys win over every other source)."""
+        return tuple(layer.source for layer in self.layers if layer.kind == MANAGED)
 
     def plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
         """The plugin's table structured into its schema, or (None, errors)."""
@@ -135,8 +288,95 @@ class Settings:
             self._configs[key] = config
         return config, errors
 
+    def ignored_keys(self, schemas: Mapping[str, type[Any] | None] | None = None) -> list[IgnoredKey]:
+        """Every sensitive key an untrusted project file sets, not applied: the core's, and
+        each plugin's (judged by its schema in ``schemas``, else by name and value)."""
+        found = list(self.ignored)
+        for name in self.plugin_tables:
+            found.extend(self.plugin_table(name, (schemas or {}).get(name))[1])
+        return found
+
+    def plugin_table(self, name: str, schema: type[Any] | None) -> tuple[dict[str, Any], list[IgnoredKey]]:
+        """The plugin's merged table (without ``enabled``) as it applies, and the keys of
+        untrusted project files left out of it."""
+        merged = self.plugin_tables.get(name, {})
+        table = {k: v for k, v in merged.items() if k not in RESERVED_PLUGIN_KEYS}
+        if not any(layer.kind == PROJECT for layer in self.layers):
+            return table, []
+        fields = attrs.fields_dict(schema) if schema is not None and attrs.has(schema) else {}
+        ignored: list[IgnoredKey] = []
+        for key in list(table):
+            contributions = self._contributions(("plugins", name, key))
+            if not any(self.layers[i].kind == PROJECT for i, _ in contributions):
+                continue
+            field = fields.get(key)
+            present, value, skipped = self._resolve(
+                f"plugins.{name}.{key}",
+                contributions,
+                lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
+                _field_default(field),
+            )
+            if present:
+                table[key] = value
+            else:
+                del table[key]
+            ignored.extend(skipped)
+        return table, ignored
+
+    def _contributions(self, path: tuple[str, ...]) -> list[tuple[int, Any]]:
+        """(layer index, value) of each layer that sets the key at ``path``."""
+        out = []
+        for index, layer in enumerate(self.layers):
+            node: Any = layer.table
+            for part in path:
+                node = node.get(part, _ABSENT) if isinstance(node, Mapping) else _ABSENT
+            if node is not _ABSENT:
+                out.append((index, node))
+        return out
+
+    def _is_trusted(self, index: int) -> bool:
+        known = self._trusted.get(index)
+        if known is None:
+            from hookmux.state.trust import is_trusted
+
+            layer = self.layers[index]
+            known = self._trusted[index] = is_trusted(layer.source, layer.data, self.trust_directory)
+        return known
+
+    def _resolve(
+        self,
+        key: str,
+        contributions: list[tuple[int, Any]],
+        sensitivity: Callable[[Any], str],
+        default: Any,
+        harmless: Callable[[Any, Any], bool] = _same,
+    ) -> tuple[bool, Any, list[IgnoredKey]]:
+        """The value of ``key`` once the sensitive values of untrusted project files are
+        left out: (set at all, value, what was left out and would have been in force)."""
+        allowed: list[tuple[int, Any]] = []
+        skipped: list[tuple[int, Any, str]] = []
+        for index, value in contributions:
+            if self.layers[index].kind == PROJECT:
+                kind = sensitivity(value)
+                if kind != PLAIN:
+                    present, current = _combine(allowed)
+                    if not harmless(value, current if present else default) and not self._is_trusted(index):
+                        skipped.append((index, value, kind))
+                        continue
+            allowed.append((index, value))
+        present, value = _combine(allowed)
+        last = allowed[-1][0] if allowed else -1
+        in_force = "default"
+        if allowed:
+            layer = self.layers[last]
+            in_force = self.sources.get(key, "environment") if layer.kind == ENV else layer.source
+        ignored = [
+            IgnoredKey(key, self.layers[i].source, v, kind, in_force) for i, v, kind in skipped if i > last
+        ]
+        return present, value, ignored
+
     def _structure_plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
-        table = {k: v for k, v in self.plugin_tables.get(name, {}).items() if k not in RESERVED_PLUGIN_KEYS}
+        table = self.plugin_table(name, schema)[0]
         if schema is None:
             if table:
                 return None, [
@@ -168,22 +408,23 @@ class Settings:
         return f"{self._where(key)}: {key}: {reason}"
 
 
-def _read_toml(path: str, errors: list[str]) -> dict[str, Any]:
+def _read_toml(path: str, errors: list[str]) -> tuple[dict[str, Any], bytes]:
+    """The file's tables and its bytes ({} and b"" when it is absent or unreadable)."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; tomllib is imported only when a file exists
+        with open(path, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
-        return {}
+        return {}, b""
     except OSError as exc:
         errors.append(f"{path}: cannot be read, ignored: {exc}")
-        return {}
-    import tomllib
+        return {}, b""
+    import tomllib  # only when a file exists
 
     try:
-        with fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return tomllib.loads(data.decode("utf-8")), data
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         errors.append(f"{path}: cannot be read, ignored: {exc}")
-        return {}
+        return {}, data
 
 
 def _parse_env_value(value: str) -> Any:
@@ -238,11 +479,33 @@ def _merge(
         if isinstance(value, dict) and isinstance(into.get(key), dict):
             _merge(into[key], value, source, sources, dotted + ".")
         else:
-            into[key] = value.copy() if isinstance(value, dict) else value
+            # a copy: merging a later layer must not change this layer's own tables
+            into[key] = _copy_tables(value) if isinstance(value, dict) else value
             if isinstance(value, dict):
                 for sub in _flatten(value, dotted + "."):
                     sources[sub] = source
             sources[dotted] = source
+
+
+def _copy_tables(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _copy_tables(v) if isinstance(v, dict) else v for k, v in table.items()}
+
+
+def _combine(contributions: list[tuple[int, Any]]) -> tuple[bool, Any]:
+    """(set at all, value) of one key from the layers that set it, in order: tables
+    merged key by key as :func:`load_settings` merges, anything else the last one."""
+    if not contributions:
+        return False, None
+    value = contributions[-1][1]
+    if isinstance(value, dict):
+        merged: dict[str, Any] = {}
+        for _, v in contributions:
+            if isinstance(v, dict):
+                _merge(merged, v, "", {})
+            else:
+                merged = {}
+        return True, merged
+    return True, value
 
 
 def _flatten(table: Mapping[str, Any], prefix: str) -> list[str]:
@@ -255,22 +518,109 @@ def _flatten(table: Mapping[str, Any], prefix: str) -> list[str]:
 
 
 def config_files(project: str | None, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The user file and the project's files, in the order they apply (the managed
+    files, :func:`hookmux.state.paths.managed_config_files`, apply last)."""
     files = [user_config_file(environ)]
     if project:
         files.extend(project_config_files(project))
     return files
 
 
+def watched_paths(project: str | None, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Everything settings depend on: the config files, the managed files, the trust store."""
+    from hookmux.state.trust import trust_dir
+
+    return [*config_files(project, environ), *managed_config_files(environ), trust_dir(environ)]
+
+
+def _read_layers(project: str | None, environ: Mapping[str, str], errors: list[str]) -> list[Layer]:
+    user = user_config_file(environ)
+    layers = [Layer(user, USER, _read_toml(user, errors)[0])]
+    if project:
+        for path in project_config_files(project):
+            table, data = _read_toml(path, errors)
+            if table:
+                layers.append(Layer(path, PROJECT, table, data))
+    env_layer, _ = _env_layer(environ)
+    if env_layer:
+        layers.append(Layer("environment", ENV, env_layer))
+    # read last, applied last: /etc/hookmux/config.toml after the variable's file
+    for path in managed_config_files(environ):
+        table = _read_toml(path, errors)[0]
+        if table:
+            layers.append(Layer(path, MANAGED, table))
+    return layers
+
+
 def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read and validate every source for ``project``."""
+    from hookmux.state.trust import trust_dir
+
     errors: list[str] = []
+    layers = _read_layers(project, environ, errors)
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for path in config_files(project, environ):
-        _merge(merged, _read_toml(path, errors), path, sources)
-    env_layer, env_sources = _env_layer(environ)
-    _merge(merged, env_layer, "", {})
-    sources.update(env_sources)
+    env_sources = _env_layer(environ)[1]
+    for layer in layers:
+        if layer.kind == ENV:
+            _merge(merged, layer.table, "", {})
+            sources.update(env_sources)
+        else:
+            _merge(merged, layer.table, layer.source, sources)
+
+    # trust: resolve the core's keys and plugins' `enabled` that project files set
+    draft = Settings(sources=sources, layers=tuple(layers), trust_directory=trust_dir(environ))
+    ignored: list[IgnoredKey] = []
+    core_table = merged.get("hookmux", {})
+    core_fields = attrs.fields_dict(CoreConfig)
+    if isinstance(core_table, dict):
+        for index, layer in enumerate(layers):
+            table = layer.table.get("hookmux")
+            if layer.kind != MANAGED and isinstance(table, dict) and "required" in table:
+                errors.append(
+                    f"{layer.source if layer.kind != ENV else '$HOOKMUX_REQUIRED'}: hookmux.required: "
+                    "only the managed file (/etc/hookmux/config.toml) sets it; ignored"
+                )
+                del draft.layers[index].table["hookmux"]["required"]
+        required = draft._contributions(("hookmux", "required"))
+        if required:
+            core_table["required"] = required[-1][1]
+            sources["hookmux.required"] = layers[required[-1][0]].source
+        else:
+            core_table.pop("required", None)
+            sources.pop("hookmux.required", None)
+        if any(layer.kind == PROJECT for layer in layers):
+            for key in list(core_table):
+                field = core_fields.get(key)
+                contributions = draft._contributions(("hookmux", key))
+                if field is None or not any(layers[i].kind == PROJECT for i, _ in contributions):
+                    continue
+                present, value, skipped = draft._resolve(
+                    f"hookmux.{key}",
+                    contributions,
+                    lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
+                    _field_default(field),
+                    _disables_nothing_more if key == "disabled" else _same,
+                )
+                if skipped:
+                    _revert(core_table, sources, f"hookmux.{key}", key, present, value, skipped[0].in_force)
+                ignored.extend(skipped)
+    plugin_tables = merged.get("plugins", {})
+    if isinstance(plugin_tables, dict) and any(layer.kind == PROJECT for layer in layers):
+        for name, table in plugin_tables.items():
+            if not isinstance(table, dict) or "enabled" not in table:
+                continue
+            contributions = draft._contributions(("plugins", name, "enabled"))
+            present, value, skipped = draft._resolve(
+                f"plugins.{name}.enabled",
+                contributions,
+                lambda v: PROTECTION if v is False else PLAIN,
+                True,
+            )
+            if skipped:
+                dotted = f"plugins.{name}.enabled"
+                _revert(table, sources, dotted, "enabled", present, value, skipped[0].in_force)
+            ignored.extend(skipped)
 
     settings = Settings(sources=sources)
     for key in merged:
@@ -278,8 +628,6 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
             errors.append(
                 f"{settings._where(key)}: {key}: unknown table (expected [hookmux] or [plugins.NAME])"
             )
-    core_table = merged.get("hookmux", {})
-    plugin_tables = merged.get("plugins", {})
     if not isinstance(plugin_tables, dict):
         errors.append(f"{settings._where('plugins')}: plugins: expected a table of plugin tables")
         plugin_tables = {}
@@ -303,12 +651,12 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
             except StructureError as exc:
                 for message in exc.messages:
                     errors.append(settings._explain("hookmux", message))
-                    field = message.partition(": ")[0].split("[")[0]
+                    field_name = message.partition(": ")[0].split("[")[0]
                     if message.startswith("unknown key"):
                         for name in list(core_table):
                             if repr(name) in message:
                                 core_table.pop(name)
-                    core_table.pop(field, None)
+                    core_table.pop(field_name, None)
         if core.handler_timeout <= 0:
             errors.append(
                 f"{settings._where('hookmux.handler_timeout')}: hookmux.handler_timeout: must be positive"
@@ -317,8 +665,34 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
     else:
         errors.append(f"{settings._where('hookmux')}: hookmux: expected a table")
     return Settings(
-        core=core, plugin_tables=plugin_tables, sources=sources, errors=tuple(dict.fromkeys(errors))
+        core=core,
+        plugin_tables=plugin_tables,
+        sources=sources,
+        errors=tuple(dict.fromkeys(errors)),
+        layers=tuple(layers),
+        ignored=tuple(ignored),
+        trust_directory=draft.trust_directory,
     )
+
+
+def _revert(
+    table: dict[str, Any],
+    sources: dict[str, str],
+    dotted: str,
+    key: str,
+    present: bool,
+    value: Any,
+    in_force: str,
+) -> None:
+    """Put the value in force back in place of an ignored one, with its source."""
+    for sub in [k for k in sources if k.startswith(dotted + ".")]:
+        del sources[sub]
+    if present:
+        table[key] = value
+        sources[dotted] = in_force
+    else:
+        table.pop(key, None)
+        sources.pop(dotted, None)
 
 
 class SettingsCache:
@@ -367,7 +741,7 @@ class SettingsCache:
         return variables
 
     def load(self, project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
-        files = config_files(project, environ)
+        files = watched_paths(project, environ)
         hint = self._hint
         if hint is None:
             return self._load(project, environ, files)

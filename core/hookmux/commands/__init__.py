@@ -15,6 +15,7 @@ BUILTIN: tuple[str, ...] = (
     "serve",
     "doctor",
     "configcmd",
+    "trust",
     "replay",
     "demo",
 )

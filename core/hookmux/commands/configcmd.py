@@ -75,20 +75,21 @@ def resolved_config(project: str) -> dict[str, Any]:
 
     settings = load_settings(project)
     sources = settings.sources
-    core = [
-        {"key": f"hookmux.{f.name}", "value": _plain(getattr(settings.core, f.name)),
-         "source": _source(sources, f"hookmux.{f.name}")}
-        for f in attrs.fields(CoreConfig)
-    ]  # fmt: skip
     manifest = load_manifest(hookmux_home())
     schemas, problems = _plugin_schemas(manifest)
+    ignored = {i.key: i for i in settings.ignored_keys(schemas)}
+    managed = set(settings.managed_files)
+    core = [
+        _row(f"hookmux.{f.name}", getattr(settings.core, f.name), _source(sources, f"hookmux.{f.name}"),
+             ignored, managed)
+        for f in attrs.fields(CoreConfig)
+    ]  # fmt: skip
     errors = list(settings.errors)
     plugins: dict[str, dict[str, Any]] = {}
     for name in sorted(set(manifest["plugins"]) | set(settings.plugin_tables)):
         values: list[dict[str, Any]] = [
-            {"key": f"plugins.{name}.enabled", "value": settings.plugin_enabled(name),
-             "source": _source(sources, f"plugins.{name}.enabled")
-             if "enabled" in settings.plugin_tables.get(name, {}) else _disabled_source(settings, name)}
+            _row(f"plugins.{name}.enabled", settings.plugin_enabled(name),
+                 _enabled_source(settings, name), ignored, managed)
         ]  # fmt: skip
         installed = name in manifest["plugins"]
         config, plugin_errors = settings.plugin_config(name, schemas.get(name)) if installed else (None, [])
@@ -98,25 +99,57 @@ def resolved_config(project: str) -> dict[str, Any]:
         for key, value in _flatten(shown if isinstance(shown, Mapping) else {}, ""):
             if key == "enabled":
                 continue
-            set_here = key.split(".")[0] in table
-            source = _source(sources, f"plugins.{name}.{key}") if set_here else DEFAULT
-            values.append({"key": f"plugins.{name}.{key}", "value": value, "source": source})
+            top = key.split(".")[0]
+            source = _source(sources, f"plugins.{name}.{key}") if top in table else DEFAULT
+            if f"plugins.{name}.{top}" in ignored:
+                source = ignored[f"plugins.{name}.{top}"].in_force
+            values.append(_row(f"plugins.{name}.{key}", value, source, ignored, managed))
         if not installed:
             errors.append(f"plugins.{name}: configured, but no plugin {name!r} is installed")
         plugins[name] = {"installed": installed, "values": values}
     files = [{"path": p, "exists": os.path.isfile(p)} for p in config_files(project)]
+    files += [{"path": p, "exists": True, "managed": True} for p in settings.managed_files]
+    untrusted = sorted({i.file for i in ignored.values()})
     return {
         "project": project,
         "files": files,
         "hookmux": core,
         "plugins": plugins,
+        "ignored": [attrs.asdict(i) for i in ignored.values()],
+        "trust_command": _trust_command(project) if untrusted else None,
         "errors": list(dict.fromkeys(errors + problems)),
     }
 
 
-def _disabled_source(settings: Any, name: str) -> str:
+def _trust_command(project: str) -> str:
+    import shlex
+
+    return f"hookmux trust --project-dir {shlex.quote(project)}"
+
+
+def _row(key: str, value: Any, source: str, ignored: Mapping[str, Any], managed: set[str]) -> dict[str, Any]:
+    """One value for the report: ``managed`` when the managed file set it, ``ignored``
+    (what an untrusted project file set instead) when its value was left out."""
+    row: dict[str, Any] = {"key": key, "value": _plain(value), "source": source}
+    if source in managed:
+        row["managed"] = True
+    skipped = ignored.get(key)
+    if skipped is not None:
+        row["ignored"] = {
+            "file": skipped.file,
+            "value": _plain(skipped.value),
+            "sensitivity": skipped.sensitivity,
+        }
+    return row
+
+
+def _enabled_source(settings: Any, name: str) -> str:
+    if name in settings.core.required:
+        return _source(settings.sources, "hookmux.required")
     if name in settings.core.disabled:
         return _source(settings.sources, "hookmux.disabled")
+    if "enabled" in settings.plugin_tables.get(name, {}):
+        return _source(settings.sources, f"plugins.{name}.enabled")
     return DEFAULT
 
 
@@ -141,8 +174,11 @@ def register(cli: click.Group) -> None:
         """The resolved configuration: each value with the file or variable it came from.
 
         Sources, later overriding earlier key by key: the user file, the
-        project's .claude/hookmux.toml, .claude/hookmux.local.toml, then
-        HOOKMUX_* variables. Plugin values not set anywhere show the plugin's default.
+        project's .claude/hookmux.toml, .claude/hookmux.local.toml, HOOKMUX_*
+        variables, then the managed file (/etc/hookmux/config.toml), which
+        nothing overrides. Plugin values not set anywhere show the plugin's default.
+        Sensitive keys (destinations, protections) of a project file the user has
+        not trusted (`hookmux trust`) are ignored and marked.
         """
         report = resolved_config(os.path.abspath(project_dir or os.getcwd()))
         if as_json:
@@ -151,20 +187,35 @@ def register(cli: click.Group) -> None:
         click.secho("files (later ones override earlier ones):", bold=True)
         for f in report["files"]:
             click.echo(f"  {f['path']}" + ("" if f["exists"] else "  (absent)"))
-        rows = [("[hookmux]", None, None)]
-        rows += [(v["key"].split(".", 1)[1], v["value"], v["source"]) for v in report["hookmux"]]
+        rows: list[tuple[str, Any, dict[str, Any] | None]] = [("[hookmux]", None, None)]
+        rows += [(v["key"].split(".", 1)[1], v["value"], v) for v in report["hookmux"]]
         for name, plugin in report["plugins"].items():
             note = "" if plugin["installed"] else "  # not installed"
             rows.append((f"[plugins.{name}]{note}", None, None))
-            rows += [(v["key"].split(".", 2)[2], v["value"], v["source"]) for v in plugin["values"]]
-        width = max((len(f"{k} = {_show(v)}") for k, v, s in rows if s is not None), default=0)
-        for key, value, source in rows:
-            if source is None:
+            rows += [(v["key"].split(".", 2)[2], v["value"], v) for v in plugin["values"]]
+        width = max((len(f"{k} = {_show(v)}") for k, v, r in rows if r is not None), default=0)
+        for key, value, row in rows:
+            if row is None:
                 click.secho(f"\n{key}", bold=True)
                 continue
             line = f"{key} = {_show(value)}"
-            click.echo(
-                f"{line:<{width}}  " + click.style(f"# {source}", fg="cyan" if source != DEFAULT else None)
+            source = row["source"]
+            note = click.style(f"# {source}", fg="cyan" if source != DEFAULT else None)
+            if row.get("managed"):
+                note += click.style("  (managed: cannot be overridden)", fg="magenta")
+            if row.get("ignored"):
+                skipped = row["ignored"]
+                note += click.style(
+                    f"  (ignored: {_show(skipped['value'])} from {skipped['file']}, untrusted "
+                    f"{skipped['sensitivity']})",
+                    fg="yellow",
+                )
+            click.echo(f"{line:<{width}}  " + note)
+        if report["ignored"]:
+            click.secho(
+                f"\n{len(report['ignored'])} sensitive key(s) from untrusted project files ignored; "
+                f"to apply them, review the files and run: {report['trust_command']}",
+                fg="yellow",
             )
         if report["errors"]:
             click.secho("\nerrors:", fg="red", bold=True)

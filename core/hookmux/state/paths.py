@@ -47,6 +47,20 @@ def user_config_file(environ: Mapping[str, str] = os.environ) -> str:
     return os.path.join(base, "hookmux", "config.toml")
 
 
+#: The file an administrator or team lead rolls out: neither the user nor a project
+#: overrides its keys (as Claude Code's managed settings).
+MANAGED_CONFIG_FILE = "/etc/hookmux/config.toml"
+
+
+def managed_config_files(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """:data:`MANAGED_CONFIG_FILE`, then ``$HOOKMUX_MANAGED_CONFIG`` when set (tests): the
+    variable adds a managed file but cannot take the rolled-out one away, whose keys win."""
+    other = environ.get("HOOKMUX_MANAGED_CONFIG")
+    if other:
+        return [os.path.abspath(os.path.expanduser(other)), MANAGED_CONFIG_FILE]
+    return [MANAGED_CONFIG_FILE]
+
+
 def project_dir(event_cwd: object, environ: Mapping[str, str] = os.environ) -> str:
     """The project an event belongs to: ``$CLAUDE_PROJECT_DIR``, else the event's cwd."""
     env_dir = environ.get("CLAUDE_PROJECT_DIR")
