@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from plugin_site import install_plugin
 
+from hookmux.state.launcher import launcher_python
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 TEST_PLUGINS = "alpha,beta,faulty,guarded,guards"
@@ -91,12 +92,18 @@ def settings_file(project: Path, name: str = "settings.json") -> Path:
     return project / ".claude" / name
 
 
+def console_script_python() -> str:
+    """The interpreter pip's console script starts (what `hookmux install` runs under)."""
+    with open(hookmux_executable(), encoding="utf-8") as fh:
+        return fh.readline()[2:].strip()
+
+
 def hookmux_entries(settings: dict[str, Any]) -> dict[str, list[tuple[str | None, dict[str, Any]]]]:
     found: dict[str, list[tuple[str | None, dict[str, Any]]]] = {}
     for event, groups in settings.get("hooks", {}).items():
         for group in groups:
             for handler in group["hooks"]:
-                if handler.get("command") == hookmux_executable():
+                if launcher_python(str(handler.get("command"))) == console_script_python():
                     found.setdefault(event, []).append((group.get("matcher"), handler))
     return found
 

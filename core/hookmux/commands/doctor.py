@@ -25,6 +25,7 @@ from hookmux.agents.claude.wiring import (
     is_hookmux_http_handler,
     is_hookmux_run,
 )
+from hookmux.state.launcher import launcher_problem, launcher_python, script_imports_re
 
 OK, WARN, PROBLEM, INFO = "ok", "warn", "problem", "info"
 _MARKS = {OK: ("ok  ", "green"), WARN: ("warn", "yellow"), PROBLEM: ("FAIL", "red"), INFO: ("info", None)}
@@ -65,6 +66,9 @@ def claude_version(claude: str | None) -> tuple[str | None, str]:
 
 
 def _check_executable(checks: list[Check]) -> str | None:
+    """Checks the console script; returns the program ``install`` wires (the launcher)."""
+    from hookmux.commands.install import hook_executable
+
     try:
         exe = hookmux_executable()
     except WiringError as exc:
@@ -81,7 +85,7 @@ def _check_executable(checks: list[Check]) -> str | None:
         )
     else:
         checks.append(Check("executable", OK, exe))
-    return exe
+    return hook_executable()
 
 
 def _check_manifest(checks: list[Check], home: str) -> dict[str, Any] | None:
@@ -197,7 +201,9 @@ def _check_scopes(
             if not os.path.isfile(command) and not shutil.which(command):
                 problems.append(f"runs {command}, which does not exist: {fix}")
             elif exe and command != exe:
-                problems.append(f"runs {command}, not this environment's {exe}: {fix} from the right venv")
+                problems.append(_wrong_program(command, exe, fix))
+            elif launcher_python(command) is not None and (trouble := launcher_problem(command)):
+                problems.append(f"{trouble}: {fix}")
         if any("args" not in h for _, _, h in found if h.get("type") == "command"):
             problems.append(f"a hookmux hook uses the shell form (no `args`): {fix}")
         if manifest is not None and not problems:
@@ -238,6 +244,26 @@ def _check_scopes(
             )
         )
     return uses_if
+
+
+def _wrong_program(command: str, exe: str, fix: str) -> str:
+    """Why a hook's program is not the one ``install`` would wire now."""
+    try:
+        console_script = hookmux_executable()
+    except WiringError:
+        console_script = None
+    if command == console_script:
+        slow = (
+            "it imports `re` before hookmux starts (pip < 25.2), about half an interpreter start per event"
+            if script_imports_re(command)
+            else "its speed depends on the pip that wrote it"
+        )
+        return f"runs pip's console script {command}, a slow launcher: {slow}; {fix} (wires {exe})"
+    if launcher_python(command) is not None:
+        trouble = launcher_problem(command)
+        if trouble:
+            return f"{trouble}: {fix} from the right venv"
+    return f"runs {command}, not this environment's {exe}: {fix} from the right venv"
 
 
 def _port(handler: dict[str, Any]) -> int | None:

@@ -59,8 +59,28 @@ def serve_port() -> int:
     return load_settings(None).core.serve_port or default_port()
 
 
+def hook_executable(*, write: bool = False) -> str:
+    """The program the hooks run: this environment's launcher (:mod:`hookmux.state.launcher`,
+    written or refreshed when ``write``), or pip's console script when no shebang can name
+    the interpreter."""
+    from hookmux.state import launcher
+    from hookmux.state.paths import hookmux_home
+
+    if launcher.unusable_reason() is not None:
+        return hookmux_executable()
+    home = hookmux_home()
+    if not write:
+        return launcher.launcher_path(home)
+    launcher.prune_launchers(home)
+    return launcher.write_launcher(home)
+
+
 def expected_wiring(
-    scope: str, project: str, transport: str = "command", port: int | None = None
+    scope: str,
+    project: str,
+    transport: str = "command",
+    port: int | None = None,
+    executable: str | None = None,
 ) -> tuple[Wiring, tuple[str, ...]]:
     """What ``hookmux install --scope SCOPE`` would write now, and config errors."""
     from hookmux.config import load_settings
@@ -74,7 +94,7 @@ def expected_wiring(
     keep = None if only is None else {p.strip() for p in only.split(",") if p.strip()}
     wiring = compute_wiring(
         manifest,
-        executable=hookmux_executable(),
+        executable=executable or hook_executable(),
         enabled=lambda name: config.plugin_enabled(name) and (keep is None or name in keep),
         handler_timeout=config.core.handler_timeout,
         deadline=config.core.deadline,
@@ -265,7 +285,12 @@ def register(cli: click.Group) -> None:
         path = settings_path(scope, project)
         port = serve_port() if transport == "http" else None
         try:
-            wiring, config_errors = expected_wiring(scope, project, transport, port)
+            # --dry-run names the launcher without writing it
+            executable = hook_executable(write=not dry_run)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the hook launcher: {exc}") from None
+        try:
+            wiring, config_errors = expected_wiring(scope, project, transport, port, executable)
             current, before = read_settings(path)
             new, notes = apply_wiring(current, wiring, force_statusline=force)
         except WiringError as exc:
@@ -284,6 +309,11 @@ def register(cli: click.Group) -> None:
         if token_path != path:
             token_change = _token_file_change(scope, project, token, dry_run, as_json)
         notes = [*(f"config: {e}" for e in config_errors), *wiring.notes, *notes]
+        from hookmux.state.launcher import unusable_reason
+
+        no_launcher = unusable_reason()
+        if no_launcher:
+            notes.append(f"the hooks run pip's console script {executable}: no launcher, {no_launcher}")
         others = _other_scopes(scope, project)
         if others:
             notes.append(
