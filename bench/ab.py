@@ -2,7 +2,7 @@
 
 For a change that must not cost anything (a refactoring, a new layer), the
 figures of two separate runs differ more by the machine's drift than by the
-change. This builds the baseline commit and the working tree into two fresh
+change. This builds the baseline commit and the working tree (or --tree) into two fresh
 venvs (same interpreter, same pip, the test plugins in both) and measures them
 in one run, alternating sides case by case:
 
@@ -17,7 +17,7 @@ Medians (p50) per side and the change in percent; ``--max-change`` fails the run
 when the tree is slower than the baseline by more than that many percent on any
 case (the floor excluded).
 
-    python bench/ab.py [--baseline HEAD] [--rounds 40] [--http-blocks 6] [--http-seconds 3]
+    python bench/ab.py [--baseline HEAD] [--tree REF] [--rounds 40] [--http-blocks 6] [--http-seconds 3]
                        [--max-change 3] [--json bench/results/ab.json]
 """
 
@@ -106,6 +106,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--baseline", default="HEAD", help="the commit to compare with (default: HEAD)")
+    parser.add_argument("--tree", default=None, help="a commit to measure instead of the working tree")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--http-blocks", type=int, default=6)
     parser.add_argument("--http-seconds", type=float, default=3.0)
@@ -184,7 +185,7 @@ def measure(sides: list[Side], args: argparse.Namespace) -> int:
     met = errors == 0 and (args.max_change is None or worst <= args.max_change)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
-        "baseline": args.baseline, "rounds": args.rounds, "http_blocks": args.http_blocks,
+        "baseline": args.baseline, "tree": args.tree or "working tree", "rounds": args.rounds, "http_blocks": args.http_blocks,
         "http_seconds": args.http_seconds, "rows": rows, "http_p99_ms": http_p99, "http_errors": errors,
         "max_change_pct": args.max_change, "worst_change_pct": worst, "met": met,
     }, indent=2) + "\n")  # fmt: skip
