@@ -315,6 +315,66 @@ def hookmux_worktree_remove(event: e.WorktreeRemove, ctx: HookContext) -> None:
     """Called when a worktree is removed (``worktree_path``). Output is discarded."""
 
 
+# -- events only another agent fires (``event.agent`` says which) -------------------
+
+
+@hookspec
+def hookmux_interrupt(event: e.Interrupt, ctx: HookContext) -> None:
+    """Codex CLI only: called when the user interrupts a running turn (SIGINT).
+
+    No matcher field. Codex gives it 1 s by default (3 s at most) and discards the
+    output: observe and return None.
+    """
+
+
+@hookspec
+def hookmux_pre_model_request(event: e.PreModelRequest, ctx: HookContext) -> None:
+    """Codex CLI only: called before each request to the model API (``kind``:
+    ``sampling`` or ``foreground_compaction``; ``request_id``, ``attempt_number``).
+
+    No matcher field. Codex ignores the output, even a block: observe and return None.
+    """
+
+
+@hookspec
+def hookmux_post_model_request(event: e.PostModelRequest, ctx: HookContext) -> None:
+    """Codex CLI only: called after each model API request, with ``status``, ``error``,
+    ``response_id`` and ``token_usage``.
+
+    No matcher field. Codex ignores the output: observe and return None.
+    """
+
+
+@hookspec
+def hookmux_before_model(event: e.BeforeModel, ctx: HookContext) -> a.BeforeModelAnswer | None:
+    """Gemini CLI only: called before each main-loop model call, with ``llm_request``
+    (``model``, text-only ``messages``, ``config``).
+
+    No matcher field. ``block`` (with a ``reason``) skips the call; with ``llm_response``
+    that response stands in for the model's. ``llm_request`` replaces the request.
+    """
+
+
+@hookspec
+def hookmux_after_model(event: e.AfterModel, ctx: HookContext) -> a.AfterModelAnswer | None:
+    """Gemini CLI only: called for each streamed chunk of a model reply, with
+    ``llm_request`` and ``llm_response``.
+
+    No matcher field. ``llm_response`` replaces the chunk; ``halt`` stops the agent.
+    """
+
+
+@hookspec
+def hookmux_before_tool_selection(
+    event: e.BeforeToolSelection, ctx: HookContext
+) -> a.BeforeToolSelectionAnswer | None:
+    """Gemini CLI only: called before the model chooses tools, with ``llm_request``.
+
+    No matcher field. ``mode`` (NONE > ANY > AUTO) and ``allowed_functions`` (united)
+    become the request's ``toolConfig``; the model API enforces them, not the CLI.
+    """
+
+
 # -- plugin services ------------------------------------------------------------
 
 

@@ -80,6 +80,7 @@ def hookimpl(  # noqa: F811
     background: bool = False,
     background_key: str | None = None,
     specname: str | None = None,
+    agents: str | Iterable[str] | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -96,6 +97,7 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     background: bool = False,
     background_key: str | None = None,
     specname: str | None = None,
+    agents: str | Iterable[str] | None = None,
 ) -> F | Callable[[F], F]:
     """Mark a function as a hookmux handler.
 
@@ -124,6 +126,8 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
         is waiting, a newer event replaces it instead of queueing another.
     :param specname: the hookspec to implement when the function name differs
         (lets one plugin have several handlers for one event).
+    :param agents: the coding agents whose events this handler takes (``"claude"``,
+        ``"codex"``, ``"gemini"``); default: every agent.
     """
 
     def mark(func: F) -> F:
@@ -151,6 +155,7 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
             "fail_closed": bool(fail_closed),
             "background": bool(background),
             "background_key": background_key,
+            "agents": _as_tuple(agents, "agents"),
         }
         setattr(func, IMPL_ATTR, opts)
         return func

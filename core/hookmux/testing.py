@@ -113,6 +113,12 @@ class EventRun:
         """``plugin.function`` -> ok/silent/error/timeout/invalid/skipped."""
         return {f"{o.plugin}.{o.function}": o.status for o in self.result.outcomes}
 
+    @property
+    def notes(self) -> list[str]:
+        """What hookmux noted about the answer (merge conflicts, cuts, fields an agent
+        does not honour), as ``hookmux explain`` shows them."""
+        return list(self.result.notes)
+
 
 def run_event(
     payload: Mapping[str, Any],
@@ -121,8 +127,13 @@ def run_event(
     home: str | os.PathLike[str] | None = None,
     deadline: float | None = None,
     run_background: bool = False,
+    agent: str = "claude",
 ) -> EventRun:
     """Route ``payload`` in-process, as ``hookmux run`` would.
+
+    :param agent: the agent that sent ``payload`` (``hookmux run --agent``): a Codex CLI
+        or Gemini CLI payload goes through that agent's adapter both ways, so ``output``
+        is what the agent would read.
 
     :param plugins: name -> plugin object (usually the module) to use instead
         of the installed plugins.
@@ -144,10 +155,19 @@ def run_event(
         found = [(name, f"<test:{name}>", None, None, (lambda obj=obj: obj)) for name, obj in plugins.items()]
         manifest = build_manifest(found)
         resolver = plugins.__getitem__
+    adapt = None
+    if agent != "claude":
+        from hookmux.agents.registry import adapter
+
+        module = adapter(agent)
+        assert module is not None
+        payload, adapt = module.to_canonical(payload), module.render
     handlers = matching_handlers(payload, manifest)
     if not handlers:
         return EventRun(Result(None), manifest["plugins"])
-    result = dispatch(payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline)
+    result = dispatch(
+        payload, handlers, manifest, home=state, resolver=resolver, deadline=deadline, adapt=adapt
+    )
     background: list[Outcome] = []
     if run_background:
         from hookmux.entry.worker import run_job

@@ -15,11 +15,17 @@ if TYPE_CHECKING:
 
 USAGE = """\
 usage: hookmux run [--deadline SECONDS] [--transport command|http] [--wiring DIGEST]
+                   [--agent claude|codex|gemini]
 
-Reads one Claude Code hook event (JSON) on stdin, routes it to the plugins
-whose matchers accept it and prints their merged answer (one JSON object, or
-nothing). Wire it into Claude Code with `hookmux install`.
+Reads one hook event (JSON) on stdin, routes it to the plugins whose matchers
+accept it and prints their merged answer (one JSON object, or nothing) in the
+agent's own shape (default: Claude Code). Wire it into an agent with
+`hookmux install --agent ...`.
 """
+
+#: The agents ``--agent`` accepts (:data:`hookmux.protocol.events.AGENTS`; not imported:
+#: the relay path never loads the event tables).
+AGENTS = ("claude", "codex", "gemini")
 
 
 class BadInput(Exception):
@@ -27,16 +33,21 @@ class BadInput(Exception):
 
 
 def parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
-    opts: dict[str, Any] = {"deadline": None, "transport": "command", "wiring": None}
+    opts: dict[str, Any] = {"deadline": None, "transport": "command", "wiring": None, "agent": "claude"}
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
             return None
         key, sep, value = arg.partition("=")
-        if key in ("--deadline", "--transport", "--wiring"):
+        if key in ("--deadline", "--transport", "--wiring", "--agent"):
             value = value if sep else next(args, "")
             if key == "--wiring":
                 opts["wiring"] = value
+            elif key == "--agent":
+                if value not in AGENTS:
+                    # Routing another agent's event as Claude Code's would answer in the wrong shape.
+                    raise BadInput(f"unknown --agent {value!r}: expected one of {', '.join(AGENTS)}")
+                opts["agent"] = value
             elif key == "--deadline":
                 try:
                     opts["deadline"] = float(value)
@@ -61,4 +72,6 @@ def normal_args(opts: Mapping[str, Any]) -> list[str]:
         args.append(f"--deadline={opts['deadline']!r}")
     if opts["wiring"] is not None:
         args.append(f"--wiring={opts['wiring']}")
+    if opts["agent"] != "claude":
+        args.append(f"--agent={opts['agent']}")
     return args

@@ -67,7 +67,8 @@ def parse_json(text: str) -> Any:
     return value
 
 
-def decode_event(data: bytes) -> dict[str, Any]:
+def decode_object(data: bytes) -> dict[str, Any]:
+    """The JSON object on stdin, or :class:`BadInput` saying what is wrong with it."""
     if not data.strip():
         raise BadInput("stdin is empty: expected one hook event as JSON")
     try:
@@ -77,6 +78,11 @@ def decode_event(data: bytes) -> dict[str, Any]:
     value = parse_json(text.lstrip("\ufeff"))
     if not isinstance(value, dict):
         raise BadInput(f"stdin holds a JSON {type(value).__name__}, expected an object")
+    return value
+
+
+def decode_event(data: bytes) -> dict[str, Any]:
+    value = decode_object(data)
     name = value.get("hook_event_name")
     if not isinstance(name, str):
         raise BadInput("event has no hook_event_name")
@@ -102,13 +108,33 @@ def matching_handlers(
     if only is not None:
         keep = {p.strip() for p in only.split(",") if p.strip()}
         handlers = [h for h in handlers if h["plugin"] in keep]
-    field = MATCHER_FIELD[raw["hook_event_name"]]
+    field = MATCHER_FIELD.get(raw["hook_event_name"])  # None for another agent's own events
     cwd = raw.get("cwd")
     roots = [project_dir(cwd, environ)]
     if isinstance(cwd, str) and cwd and cwd not in roots:
         roots.append(os.path.normpath(cwd))
     facts: dict[str, Any] = {}
     return [h for h in handlers if h["plugin"] not in off and handler_accepts(h, raw, field, roots, facts)]
+
+
+def adapted_event(data: bytes, opts: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Another agent's event as the canonical event, and its adapter's renderer.
+
+    Without a ``--deadline`` from the wiring, hookmux keeps to 80 % of the agent's own
+    timeout for the event."""
+    from hookmux.agents.adapting import AdapterError
+    from hookmux.agents.registry import adapter
+
+    module = adapter(opts["agent"])
+    if module is None:
+        raise BadInput(f"agent {opts['agent']!r} needs no adapter")
+    try:
+        raw: dict[str, Any] = module.to_canonical(decode_object(data))
+    except AdapterError as exc:
+        raise BadInput(str(exc)) from None
+    if opts["deadline"] is None:
+        opts["deadline"] = module.default_timeout(raw["hook_event_name"]) * 0.8
+    return raw, module.render
 
 
 class Outcome:
@@ -226,7 +252,11 @@ def _handle(
         return 0, None
     if home is None:
         home = hookmux_home(environ)
-    raw = decode_event(data)
+    adapt = None
+    if opts["agent"] == "claude":
+        raw = decode_event(data)
+    else:
+        raw, adapt = adapted_event(data, opts)
     if manifest is None:
         from hookmux.routing.manifest import load_manifest
 
@@ -263,6 +293,7 @@ def _handle(
         deferred=deferred,
         settings_loader=settings_loader,
         guard=guard,
+        adapt=adapt,
     )
     for message in result.messages:
         print(message, file=err)

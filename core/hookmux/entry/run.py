@@ -131,6 +131,9 @@ def _route(argv: list[str], data: bytes, out: IO[bytes], err: IO[str]) -> tuple[
             err.write(USAGE)
             return 0, None
         home = hookmux_home()
+    except BadInput as exc:
+        print(f"hookmux: {exc}", file=err)
+        return 0, None
     except BaseException as exc:  # noqa: BLE001 - Claude Code must get an answer, never exit 2 by accident
         print(f"hookmux: internal error, event not routed: {type(exc).__name__}: {exc}", file=err)
         return 0, None

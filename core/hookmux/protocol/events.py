@@ -46,6 +46,22 @@ MATCHER_FIELD: dict[str, str | None] = {
 
 EVENT_NAMES: tuple[str, ...] = tuple(MATCHER_FIELD)
 
+#: The coding agents hookmux answers (``@hookimpl(agents=...)``, ``hookmux run --agent``).
+AGENTS: tuple[str, ...] = ("claude", "codex", "gemini")
+DEFAULT_AGENT = "claude"
+
+#: Events only another agent fires (none takes a matcher): Codex's Interrupt and model
+#: requests, Gemini CLI's model and tool-selection events. Plugins implement them like
+#: the Claude Code events; ``hookmux install --agent claude`` never wires them.
+AGENT_EVENTS: dict[str, str | None] = {
+    "Interrupt": None,
+    "PreModelRequest": None,
+    "PostModelRequest": None,
+    "BeforeModel": None,
+    "AfterModel": None,
+    "BeforeToolSelection": None,
+}
+
 #: Events whose input carries ``tool_name``/``tool_input`` of a single call.
 TOOL_EVENTS = frozenset(
     {"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"}
@@ -73,7 +89,8 @@ def hookspec_name(event: str) -> str:
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    #: ``hookmux_pre_tool_use`` -> ``PreToolUse``, for every event (discovery's table).
+    #: ``hookmux_pre_tool_use`` -> ``PreToolUse``, for every event, the agent-specific
+    #: ones included (discovery's table).
     HOOKSPEC_TO_EVENT: dict[str, str]
 
 
@@ -81,7 +98,7 @@ def __getattr__(name: str) -> object:
     # Built on first use: ``hookmux run`` imports this module for every event and
     # never needs it (33 names to convert, ~0.05 ms).
     if name == "HOOKSPEC_TO_EVENT":
-        table = {hookspec_name(e): e for e in EVENT_NAMES}
+        table = {hookspec_name(e): e for e in (*EVENT_NAMES, *AGENT_EVENTS)}
         globals()[name] = table
         return table
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,7 +31,9 @@ class HookContext:
     :ivar correlation_id: the same for every event of one tool call (PreToolUse,
         PostToolUse, ...) and in every record hookmux keeps of them.
     :ivar background: True when running in a background worker.
-    :ivar raw: the event payload exactly as Claude Code sent it.
+    :ivar raw: the event payload exactly as Claude Code sent it (from another agent: the
+        canonical payload its adapter made of it, see :attr:`agent`).
+    :ivar agent: the coding agent that sent the event: ``claude``, ``codex`` or ``gemini``.
     :ivar core: the core's settings for this event (the ``[hookmux]`` table and
         ``HOOKMUX_*`` variables), for a plugin that stores payloads as the core does
         (``core.max_bytes``); None outside a dispatch.
@@ -52,6 +54,7 @@ class HookContext:
     correlation_id: str = ""
     background: bool = False
     dedupe_ttl: float = 3600.0
+    agent: str = "claude"
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
     core: CoreConfig | None = attrs.field(default=None, repr=False, eq=False)
     environ: Mapping[str, str] = attrs.field(factory=lambda: os.environ, repr=False, eq=False)

@@ -15,6 +15,11 @@ from typing import Any
 WIRING_FORMAT = 1
 
 
+def _agents(handler: Mapping[str, Any]) -> tuple[Any, ...]:
+    agents = handler.get("agents")
+    return (agents,) if agents else ()
+
+
 def routing_digest(manifest: Mapping[str, Any]) -> str:
     """A short digest of everything in ``manifest`` that decides the wiring.
 
@@ -28,8 +33,10 @@ def routing_digest(manifest: Mapping[str, Any]) -> str:
         for name, record in sorted(manifest.get("plugins", {}).items())
     ]
     keys = ("plugin", "function", "matcher", "paths", "commands", "fields", "timeout")
+    # ``agents`` counts only where a handler limits itself: the digests of plugins that
+    # take every agent's events stay what they were before agents existed.
     handlers = [
-        (event, *(h[k] for k in keys), bool(h.get("background")))
+        (event, *(h[k] for k in keys), bool(h.get("background")), *_agents(h))
         for event, hs in sorted(manifest.get("events", {}).items())
         for h in hs
     ]

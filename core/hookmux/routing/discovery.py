@@ -16,7 +16,7 @@ import pluggy
 
 from hookmux import __version__
 from hookmux.markers import DEFAULT_PRIORITY, STATUSLINE_ATTR, STATUSLINE_MAIN_ATTR
-from hookmux.protocol.events import HOOKSPEC_TO_EVENT, MATCHER_FIELD
+from hookmux.protocol.events import AGENT_EVENTS, AGENTS, HOOKSPEC_TO_EVENT, MATCHER_FIELD
 from hookmux.routing.digest import routing_digest
 from hookmux.routing.loader import load_target as load_target  # noqa: PLC0414 - re-exported from its old home
 from hookmux.routing.manifestfile import FORMAT, Manifest, environment_stamp, read_manifest
@@ -57,7 +57,8 @@ def describe_plugin(
             if event is None:
                 continue
             matcher = compile_matcher(opts.get("matcher"), event)
-            if matcher[0] != "all" and MATCHER_FIELD[event] is None and event != "PostToolBatch":
+            field = MATCHER_FIELD[event] if event in MATCHER_FIELD else AGENT_EVENTS[event]
+            if matcher[0] != "all" and field is None and event != "PostToolBatch":
                 # Claude Code ignores a matcher on these events; so does hookmux, but says so.
                 problems.append(
                     f"{impl.function.__name__}: matcher ignored, {event} events have no matcher field "
@@ -73,6 +74,13 @@ def describe_plugin(
                     problems.append(
                         f"{impl.function.__name__}: matcher {matcher[1]!r} is not a valid regex: {exc}"
                     )
+            agents = opts.get("agents")
+            unknown = sorted(set(agents or ()) - set(AGENTS))
+            if unknown:
+                problems.append(
+                    f"{impl.function.__name__}: agents {', '.join(map(repr, unknown))} unknown "
+                    f"(hookmux answers {', '.join(AGENTS)})"
+                )
             handlers.append(
                 {
                     "plugin": name,
@@ -88,6 +96,7 @@ def describe_plugin(
                     "fail_closed": bool(opts.get("fail_closed", False)),
                     "background": bool(opts.get("background", False)),
                     "background_key": opts.get("background_key"),
+                    "agents": agents,
                 }
             )
     return handlers, sorted(set(hooks)), problems

@@ -109,6 +109,8 @@ class Result:
     jobs: tuple[dict[str, Any], ...] = ()
     max_workers: int = 2
     correlation_id: str = ""
+    #: what the merge and the agent's adapter noted (conflicts, cuts, fields not emitted)
+    notes: tuple[str, ...] = ()
 
 
 def default_deadline(event: str) -> float:
@@ -519,6 +521,7 @@ def dispatch(
         tuple(run.jobs),
         core.max_workers,
         run.corr,
+        tuple(run.notes),
     )
 
 

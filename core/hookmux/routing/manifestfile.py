@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 4  # 3: plugin statusline, routing digest ("wiring"); 4: statusline_main
+FORMAT = 5  # 3: plugin statusline, routing digest ("wiring"); 4: statusline_main; 5: handler agents
 Manifest = dict[str, "Any"]
 
 

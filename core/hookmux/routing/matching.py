@@ -209,6 +209,12 @@ def event_paths(raw: Mapping[str, Any]) -> list[str]:
                 value = tool_input.get(key)
                 if isinstance(value, str) and value:
                     found.append(_normalise(value, str(cwd)))
+            changes = tool_input.get("changes")  # every file of a Codex apply_patch (its adapter)
+            if isinstance(changes, list):
+                for change in changes:
+                    value = change.get("file_path") if isinstance(change, dict) else None
+                    if isinstance(value, str) and value:
+                        found.append(_normalise(value, str(cwd)))
     value = raw.get("file_path")
     if isinstance(value, str) and value:
         found.append(_normalise(value, str(cwd)))
@@ -276,6 +282,9 @@ def handler_accepts(
     paths and commands are worked out once.
     """
     facts = {} if facts is None else facts
+    agents = handler.get("agents")
+    if agents is not None and raw.get("hookmux_agent", "claude") not in agents:
+        return False
     spec = handler["matcher"]
     if spec[0] != "all":
         if "values" not in facts:

@@ -454,7 +454,11 @@ def compute_wiring(
     events: dict[str, list[dict[str, Any]]] = {}
     handled: list[str] = []
     for event in EVENT_NAMES:
-        handlers = [h for h in manifest.get("events", {}).get(event, ()) if h["plugin"] in usable]
+        handlers = [
+            h
+            for h in manifest.get("events", {}).get(event, ())
+            if h["plugin"] in usable and "claude" in (h.get("agents") or ("claude",))
+        ]
         if handlers:
             handled.append(event)
         elif event != ALWAYS_WIRED:

@@ -20,6 +20,11 @@ from typing import TYPE_CHECKING, Any
 from hookmux.protocol.answers._base import HSO, OBSERVE_ONLY, Answer, HaltableAnswer, NoticeAnswer
 
 if TYPE_CHECKING:
+    from hookmux.protocol.answers._agent_events import AfterModelAnswer as AfterModelAnswer
+    from hookmux.protocol.answers._agent_events import BeforeModelAnswer as BeforeModelAnswer
+    from hookmux.protocol.answers._agent_events import (
+        BeforeToolSelectionAnswer as BeforeToolSelectionAnswer,
+    )
     from hookmux.protocol.answers._config_change import ConfigChangeAnswer as ConfigChangeAnswer
     from hookmux.protocol.answers._cwd_changed import CwdChangedAnswer as CwdChangedAnswer
     from hookmux.protocol.answers._elicitation import ElicitationAnswer as ElicitationAnswer
@@ -89,11 +94,17 @@ _FAMILY: dict[str, str] = {
     "UserPromptSubmitAnswer": "_user_prompt_submit",
     "WorktreeCreateAnswer": "_worktree_create",
 }
+#: Answers of events only Gemini CLI fires: not part of ``ANSWER_CLASSES``.
+_AGENT_FAMILY: dict[str, str] = {
+    "AfterModelAnswer": "_agent_events",
+    "BeforeModelAnswer": "_agent_events",
+    "BeforeToolSelectionAnswer": "_agent_events",
+}
 
 
 def answer_class(event: str) -> type[Answer] | None:
     """The answer class of ``event``; None for events whose output Claude Code discards."""
-    family = _FAMILY.get(event + "Answer")
+    family = _FAMILY.get(event + "Answer") or _AGENT_FAMILY.get(event + "Answer")
     if family is None:
         return None
     cls: type[Answer] = getattr(
@@ -103,8 +114,9 @@ def answer_class(event: str) -> type[Answer] | None:
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FAMILY:
-        return getattr(importlib.import_module(f"hookmux.protocol.answers.{_FAMILY[name]}"), name)
+    family = _FAMILY.get(name) or _AGENT_FAMILY.get(name)
+    if family is not None:
+        return getattr(importlib.import_module(f"hookmux.protocol.answers.{family}"), name)
     if name == "ANSWER_CLASSES":
         return {n.removesuffix("Answer"): answer_class(n.removesuffix("Answer")) for n in _FAMILY}
     raise AttributeError(f"module 'hookmux.protocol.answers' has no attribute {name!r}")
@@ -113,7 +125,10 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "HSO",
     "OBSERVE_ONLY",
+    "AfterModelAnswer",
     "Answer",
+    "BeforeModelAnswer",
+    "BeforeToolSelectionAnswer",
     "ConfigChangeAnswer",
     "CwdChangedAnswer",
     "ElicitationAnswer",

@@ -132,3 +132,5 @@ def _answer(event: str, **class_vars: Any) -> Callable[[type[Any]], type[Any]]:
 OBSERVE_ONLY = frozenset(
     {"PostCompact", "SessionEnd", "InstructionsLoaded", "DirectoryAdded", "WorktreeRemove"}
 )
+#: Agent-specific events whose output the agent discards (Codex ignores these answers).
+AGENT_OBSERVE_ONLY = frozenset({"Interrupt", "PreModelRequest", "PostModelRequest"})

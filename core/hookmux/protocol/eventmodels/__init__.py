@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 from hookmux.protocol.eventmodels._base import Effort, HookEvent, JSONDict, ToolEvent, UnknownEvent
 
 if TYPE_CHECKING:
+    from hookmux.protocol.eventmodels._agent_events import AfterModel as AfterModel
+    from hookmux.protocol.eventmodels._agent_events import BeforeModel as BeforeModel
+    from hookmux.protocol.eventmodels._agent_events import BeforeToolSelection as BeforeToolSelection
+    from hookmux.protocol.eventmodels._agent_events import Interrupt as Interrupt
+    from hookmux.protocol.eventmodels._agent_events import PostModelRequest as PostModelRequest
+    from hookmux.protocol.eventmodels._agent_events import PreModelRequest as PreModelRequest
     from hookmux.protocol.eventmodels._config_change import ConfigChange as ConfigChange
     from hookmux.protocol.eventmodels._cwd_changed import CwdChanged as CwdChanged
     from hookmux.protocol.eventmodels._directory_added import DirectoryAdded as DirectoryAdded
@@ -88,11 +94,20 @@ _FAMILY: dict[str, str] = {
     "WorktreeCreate": "_worktree_create",
     "WorktreeRemove": "_worktree_remove",
 }
+#: Events only another agent fires (Codex CLI, Gemini CLI): not part of ``EVENT_CLASSES``.
+_AGENT_FAMILY: dict[str, str] = {
+    "AfterModel": "_agent_events",
+    "BeforeModel": "_agent_events",
+    "BeforeToolSelection": "_agent_events",
+    "Interrupt": "_agent_events",
+    "PostModelRequest": "_agent_events",
+    "PreModelRequest": "_agent_events",
+}
 
 
 def event_class(name: str) -> type[HookEvent]:
     """The model class of the event ``name`` (UnknownEvent when hookmux does not know it)."""
-    family = _FAMILY.get(name)
+    family = _FAMILY.get(name) or _AGENT_FAMILY.get(name)
     if family is None or name == "ToolCall":
         return UnknownEvent
     cls: type[HookEvent] = getattr(importlib.import_module(f"hookmux.protocol.eventmodels.{family}"), name)
@@ -100,14 +115,20 @@ def event_class(name: str) -> type[HookEvent]:
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FAMILY:
-        return getattr(importlib.import_module(f"hookmux.protocol.eventmodels.{_FAMILY[name]}"), name)
+    family = _FAMILY.get(name) or _AGENT_FAMILY.get(name)
+    if family is not None:
+        return getattr(importlib.import_module(f"hookmux.protocol.eventmodels.{family}"), name)
     if name == "EVENT_CLASSES":
         return {n: event_class(n) for n in _FAMILY if n != "ToolCall"}
+    if name == "AGENT_EVENT_CLASSES":
+        return {n: event_class(n) for n in _AGENT_FAMILY}
     raise AttributeError(f"module 'hookmux.protocol.eventmodels' has no attribute {name!r}")
 
 
 __all__ = [
+    "AfterModel",
+    "BeforeModel",
+    "BeforeToolSelection",
     "ConfigChange",
     "CwdChanged",
     "DirectoryAdded",
@@ -117,17 +138,20 @@ __all__ = [
     "FileChanged",
     "HookEvent",
     "InstructionsLoaded",
+    "Interrupt",
     "JSONDict",
     "MessageDisplay",
     "Notification",
     "PermissionDenied",
     "PermissionRequest",
     "PostCompact",
+    "PostModelRequest",
     "PostModelSwitch",
     "PostToolBatch",
     "PostToolUse",
     "PostToolUseFailure",
     "PreCompact",
+    "PreModelRequest",
     "PreModelSwitch",
     "PreToolUse",
     "SessionEnd",

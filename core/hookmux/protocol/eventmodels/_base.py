@@ -28,7 +28,14 @@ class HookEvent:
     effort: Effort | None = None
     agent_id: str | None = None
     agent_type: str | None = None
+    #: the coding agent that sent the event; set by hookmux's adapter (absent: Claude Code)
+    hookmux_agent: str = "claude"
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def agent(self) -> str:
+        """The coding agent that sent the event: ``claude``, ``codex`` or ``gemini``."""
+        return self.hookmux_agent
 
 
 @attrs.frozen(kw_only=True)
