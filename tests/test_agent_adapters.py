@@ -403,3 +403,38 @@ def test_an_unmatched_codex_event_imports_no_plugin_and_no_heavy_library(hookmux
     modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}
     assert "hookmux.agents.registry" in modules  # the adapter ran (importtime omits import_module's own line)
     assert not modules & {"attr", "attrs", "pluggy", "cattrs", "json", "re", "hookmux.routing.dispatch"}
+
+
+def test_explain_names_the_agent_and_what_was_not_emitted(hookmux_cli: HookmuxCLI) -> None:
+    event = dict(first("codex", "UserPromptSubmit"), prompt="hmtest-prompt")
+    run = hookmux_cli.run(event, "--agent=codex", env={"HOOKMUX_PLUGINS": "alpha,beta"})
+    assert run.returncode == 0 and run.output is not None
+    proc = subprocess.run(
+        [hookmux_executable(), "explain", "--json"],
+        env=hookmux_cli.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (explained,) = json.loads(proc.stdout)
+    assert explained["agent"] == "codex" and explained["event"] == "UserPromptSubmit"
+    text = subprocess.run(
+        [hookmux_executable(), "explain"], env=hookmux_cli.env(), capture_output=True, text=True, check=True
+    ).stdout
+    assert "UserPromptSubmit  (codex)" in text
+
+
+def test_the_daemon_answers_another_agent_as_the_process_does(hookmux_cli: HookmuxCLI) -> None:
+    from daemon_support import served
+
+    env = hookmux_cli.env(HOOKMUX_PLUGINS="alpha")
+    gemini_event = dict(
+        first("gemini", "BeforeTool", "run_shell_command"), tool_input={"command": "hmtest-deny x"}
+    )
+    alone = hookmux_cli.run(gemini_event, "--agent=gemini", env={"HOOKMUX_PLUGINS": "alpha"})
+    with served(env) as daemon:
+        relayed = daemon.run(gemini_event, "--agent=gemini")
+        stats = daemon.health()
+    assert relayed.returncode == 0 and json.loads(relayed.stdout) == alone.output
+    assert alone.output == {"decision": "deny", "reason": "alpha refuses 'hmtest-deny x'"}
+    assert stats["requests_relay"] == 1  # the daemon answered it, not a fallback in the process

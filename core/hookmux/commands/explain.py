@@ -102,6 +102,8 @@ def register(cli: click.Group) -> None:
         for e in events:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["ts"]))
             tool = f" {e['tool_name']}" if e["tool_name"] else ""
+            if e.get("agent") not in (None, "claude"):
+                tool += f"  ({e['agent']})"
             click.secho(
                 f"{when}  {e['event']}{tool}  {e['outcome']}  {e['duration_ms']:.1f} ms"
                 f"  session {e['session_id']}  correlation {e['correlation_id']}",

@@ -580,6 +580,7 @@ def _record(run: _Run, corr: str, started: float, rendered: Rendered | None, fin
             "output": output,
             "exit_code": rendered.exit_code if rendered is not None else 0,
             "notes": "\n".join(run.notes) or None,
+            "agent": run.agent,
             "ts": time.time(),
             "correlation_id": corr,
             "trace_id": trace_id(run.environ),

@@ -27,7 +27,7 @@ create table if not exists events(
     id text primary key, ts real not null, correlation_id text, trace_id text, session_id text,
     event text not null, tool_name text, tool_use_id text, payload_size integer, duration_ms real,
     handlers integer, outcome text, payload text, payload_encoding text,
-    output text, exit_code integer, notes text, parent_span_id text);
+    output text, exit_code integer, notes text, parent_span_id text, agent text);
 create index if not exists events_ts on events(ts);
 create index if not exists events_correlation on events(correlation_id);
 create table if not exists executions(
@@ -136,6 +136,7 @@ _EVENT_COLUMNS = (
     "exit_code",
     "notes",
     "parent_span_id",
+    "agent",
 )
 _EXEC_COLUMNS = (
     "id",
@@ -165,6 +166,7 @@ _ADDED_COLUMNS = (
     ("executions", "seq", "integer"),
     ("executions", "answer", "text"),
     ("events", "parent_span_id", "text"),
+    ("events", "agent", "text"),
 )
 
 
