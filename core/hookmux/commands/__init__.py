@@ -12,6 +12,7 @@ BUILTIN: tuple[str, ...] = (
     "explain",
     "newplugin",
     "install",
+    "agents",
     "serve",
     "doctor",
     "configcmd",
