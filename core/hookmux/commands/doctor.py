@@ -281,6 +281,7 @@ def _check_serve(checks: list[Check], scope: str, project: str, port: int | None
     from hookmux.daemon.files import read_token
     from hookmux.entry import control
     from hookmux.state.paths import hookmux_home
+    from hookmux.state.ports import describe_holder, port_holder
 
     home = hookmux_home()
     token = read_token(home, create=False)
@@ -299,7 +300,20 @@ def _check_serve(checks: list[Check], scope: str, project: str, port: int | None
             )
         )
     info = control.ping(home)
-    if info is None:
+    holder = port_holder(port) if port is not None else None
+    taken = holder is not None and (info is None or info.get("http_port") != str(port))
+    if taken and port is not None and holder is not None:
+        # Another process answers the hooks' URL: they fail (or reach a stranger).
+        checks.append(
+            Check(
+                "serve",
+                PROBLEM,
+                f"hooks post to port {port}, but {describe_holder(holder, port)}: stop it, or run "
+                f"`hookmux install --scope {scope} --transport http` again, which picks a free port "
+                "for this home",
+            )
+        )
+    elif info is None:
         checks.append(
             Check(
                 "serve",

@@ -59,6 +59,56 @@ def serve_port() -> int:
     return load_settings(None).core.serve_port or default_port()
 
 
+def choose_port(*, record: bool) -> tuple[int, list[str]]:
+    """The port http hooks post to, and what the user should know about it.
+
+    A configured port is used as it is (when another process holds it, the note says
+    which and what to do). Else this home's port (:mod:`hookmux.state.ports`); when
+    another process holds it, the next free one. ``record``: written into the home, so
+    its daemon listens where the hooks post.
+    """
+    from hookmux.config import load_settings
+    from hookmux.entry import control
+    from hookmux.state import ports
+    from hookmux.state.paths import hookmux_home
+
+    home = hookmux_home()
+    configured = load_settings(None).core.serve_port
+    port = configured or ports.home_port(home)
+    notes = []
+    holder = ports.port_holder(port)
+    holder_home = holder.get("home") if holder is not None else None
+    if holder is not None and not (isinstance(holder_home, str) and os.path.realpath(holder_home) == home):
+        taken = ports.describe_holder(holder, port)
+        if configured:
+            notes.append(
+                f"{taken}: hookmux serve cannot listen there; stop that process, or choose another "
+                "port (HOOKMUX_SERVE_PORT or [hookmux] serve_port) and run `hookmux install "
+                "--transport http` again"
+            )
+        else:
+            free = ports.free_port_near(port + 1)
+            if free is None:
+                last = ports.FIRST_PORT + ports.PORT_RANGE - 1
+                notes.append(f"{taken}, and no port of {ports.FIRST_PORT}-{last} is free: stop that process")
+            else:
+                notes.append(f"{taken}: this home's hookmux serve gets port {free} instead")
+                port = free
+    if record and not configured:
+        try:
+            ports.record_port(home, port)
+        except OSError as exc:
+            raise click.ClickException(f"cannot record the port in {ports.port_file(home)}: {exc}") from None
+    info = control.ping(home)
+    if info is not None and info.get("http_port") != str(port):
+        notes.append(
+            f"hookmux serve (pid {info.get('pid')}) of this home listens on "
+            f"{info.get('http_port') or 'no port'}, not {port}: `hookmux serve stop` (the next session "
+            "start starts it again on the right port)"
+        )
+    return port, notes
+
+
 def hook_executable(*, write: bool = False) -> str:
     """The program the hooks run: this environment's launcher (:mod:`hookmux.state.launcher`,
     written or refreshed when ``write``), or pip's console script when no shebang can name
@@ -283,7 +333,7 @@ def register(cli: click.Group) -> None:
         """
         project = os.path.abspath(project_dir or os.getcwd())
         path = settings_path(scope, project)
-        port = serve_port() if transport == "http" else None
+        port, port_notes = choose_port(record=not dry_run) if transport == "http" else (None, [])
         try:
             # --dry-run names the launcher without writing it
             executable = hook_executable(write=not dry_run)
@@ -308,7 +358,7 @@ def register(cli: click.Group) -> None:
         token_change = None
         if token_path != path:
             token_change = _token_file_change(scope, project, token, dry_run, as_json)
-        notes = [*(f"config: {e}" for e in config_errors), *wiring.notes, *notes]
+        notes = [*(f"config: {e}" for e in config_errors), *wiring.notes, *notes, *port_notes]
         from hookmux.state.launcher import unusable_reason
 
         no_launcher = unusable_reason()

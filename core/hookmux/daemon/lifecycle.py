@@ -131,7 +131,7 @@ class Daemon:
         from hookmux.config import load_settings
 
         core = load_settings(None, self.environ).core
-        self.port = port if port is not None else (core.serve_port or control.default_port())
+        self.port = port if port is not None else (core.serve_port or control.default_port(home))
         self.idle_timeout = idle_timeout if idle_timeout is not None else core.serve_idle
         self.max_body = max_body if max_body is not None else core.serve_max_body
         from hookmux.config import SettingsCache
@@ -154,6 +154,8 @@ class Daemon:
         self.http: HTTPServer | None = None
         self.unix: RelayServer | None = None
         self.socket_path = socket_path(home)
+        #: the home as it was at start: a home deleted (and made again) is not ours any more
+        self.home_inode = 0
         self.token = ""
         self.manifest: dict[str, Any] = {}
         self.changes: ChangeHint | None = None
@@ -228,10 +230,14 @@ class Daemon:
             except OSError as exc:
                 self.http_error = f"127.0.0.1:{self.port}: {exc.strerror or exc}"
                 if exc.errno == 98 or "in use" in str(exc):
+                    from hookmux.state.ports import holder_name, port_holder
+
+                    holder = port_holder(self.port)
+                    by = f" ({holder_name(holder)})" if holder is not None else ""
                     self.http_error = (
-                        f"port {self.port} on 127.0.0.1 is in use by another process; choose another "
-                        "with HOOKMUX_SERVE_PORT or [hookmux] serve_port, then `hookmux install "
-                        "--transport http` again"
+                        f"port {self.port} on 127.0.0.1 is in use by another process{by}; stop it, or "
+                        "run `hookmux install --transport http` again (it picks a free port for this "
+                        "home), or choose one with HOOKMUX_SERVE_PORT or [hookmux] serve_port"
                     )
                 if not self.autostart:
                     raise SystemExit(self.http_error) from None
@@ -280,6 +286,7 @@ class Daemon:
         """Run until stopped; returns the exit code (never returns on a restart)."""
         ensure_private_dir(self.home)
         private_daemon_dir(self.home)
+        self.home_inode = os.stat(self.home).st_ino
         self._open_log()
         if not self._acquire_lock():
             message = f"another hookmux serve already runs for {self.home}"
@@ -518,7 +525,37 @@ class Daemon:
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
         return "\n".join(lines) + "\n"
 
+    def _home_lost(self) -> str | None:
+        """Why this daemon no longer serves its home, or None: the home or the relay socket
+        was deleted (a test's temporary home, say) or replaced by another daemon's. Nobody
+        could reach it any more, and it would hold its port until its idle timeout."""
+        try:
+            home = os.stat(self.home)
+        except FileNotFoundError:
+            return f"{self.home} was deleted"
+        except OSError:
+            return None  # unreadable for a moment: not proof it is gone
+        if self.home_inode and home.st_ino != self.home_inode:
+            return f"{self.home} was deleted and made again"
+        if self.unix is None or not self.unix.inode:
+            return None
+        try:
+            sock = os.stat(self.socket_path)
+        except FileNotFoundError:
+            return f"its relay socket {self.socket_path} was deleted"
+        except OSError:
+            return None
+        if sock.st_ino != self.unix.inode:
+            owner = (read_state(self.home) or {}).get("pid")
+            by = f" by hookmux serve (pid {owner})" if owner and owner != os.getpid() else ""
+            return f"its relay socket {self.socket_path} was taken over{by}"
+        return None
+
     def _housekeeping(self) -> None:
+        lost = self._home_lost()
+        if lost:
+            self.request_stop(lost)
+            return
         now = time.monotonic()
         hung = hung_threads()
         if hung >= MAX_HUNG_THREADS:

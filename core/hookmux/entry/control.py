@@ -19,10 +19,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 
-def default_port() -> int:
-    """``hookmux serve``'s http port unless configured: fixed per user, in the dynamic
-    range and above Linux's ephemeral ports (which end at 60999)."""
-    return 61000 + os.getuid() % 4500
+def default_port(home: str | None = None) -> int:
+    """``hookmux serve``'s http port unless configured: the home's own (recorded by
+    ``hookmux install --transport http``, else derived from the user and the home), so the
+    daemons of several homes on one machine do not collide (:mod:`hookmux.state.ports`)."""
+    from hookmux.state.paths import hookmux_home
+    from hookmux.state.ports import home_port
+
+    return home_port(home or hookmux_home())
 
 
 def ping(
