@@ -69,7 +69,11 @@ def test_list_tail_bundle_and_status(capture_cli: CaptureCLI) -> None:
     bundle = json.loads(bundle_file.read_text())
     assert bundle["counts"]["lines"] == len(payloads)
     assert bundle["correlation"]["orphan-post"] == 0
-    assert capture_cli.json("capture", "list") == []
+    # the capture is gone, the session is not: listed with its bundle
+    (gone,) = capture_cli.json("capture", "list")
+    assert (gone["session_id"], gone["state"], gone["bundle"]) == (SESSION, "bundled", str(bundle_file))
+    assert gone["events"] == len(payloads)
+    assert str(bundle_file) in capture_cli.command("capture", "list").stdout
     after = capture_cli.json("status")["plugins"]["capture"]
     assert (after["captures"], after["events"], after["bundled_captures"]) == (0, len(payloads), 1)
 
@@ -86,6 +90,36 @@ def test_bundle_json_output_and_keep(capture_cli: CaptureCLI, tmp_path: Path) ->
     assert listed["state"] == "bundled" and listed["bundled"]["path"] == str(target)
 
 
+def test_bundle_of_a_session_bundled_at_its_end_prints_the_bundle(
+    capture_cli: CaptureCLI, tmp_path: Path
+) -> None:
+    payloads = real_session()
+    feed(capture_cli, payloads, HOOKMUX__CAPTURE__AUTO_CLEAN="false")  # ends with SessionEnd: auto_bundle
+    bundles = capture_cli.capture_dir / "bundles"
+    wait_for(lambda: any(bundles.glob("*.json")), 30, "the background bundle")
+    wait_for(capture_cli.workers_done, 30, "the worker to exit")
+    (bundle_file,) = bundles.glob("*.json")
+
+    again = capture_cli.command("capture", "bundle", SESSION)
+    assert f"already bundled {SESSION}" in again.stdout and f"{len(payloads)} events" in again.stdout
+    assert f"-> {bundle_file}; the capture was deleted" in again.stdout
+    assert list(bundles.glob("*.json")) == [bundle_file]  # nothing bundled twice
+    printed = capture_cli.command("capture", "bundle", SESSION[:8], "--json")
+    assert json.loads(printed.stdout) == json.loads(bundle_file.read_text())  # the bundle, as stored
+    assert str(bundle_file) in printed.stderr
+    copy = tmp_path / "copy.json"
+    capture_cli.command("capture", "bundle", SESSION, "-o", str(copy))
+    assert copy.read_bytes() == bundle_file.read_bytes()
+    (listed,) = capture_cli.json("capture", "list")
+    assert (listed["state"], listed["bundle"], listed["events"]) == (
+        "bundled",
+        str(bundle_file),
+        len(payloads),
+    )
+    missing = capture_cli.command("capture", "bundle", "nope", check=False)
+    assert missing.returncode == 1 and "no capture for session 'nope'" in missing.stderr
+
+
 def test_clean_json(capture_cli: CaptureCLI) -> None:
     feed(capture_cli, real_session()[:3], HOOKMUX__CAPTURE__AUTO_CLEAN="false")
     fresh = capture_cli.json("capture", "clean")
@@ -95,7 +129,9 @@ def test_clean_json(capture_cli: CaptureCLI) -> None:
     assert later["deleted"] == []
     stale = capture_cli.json("capture", "clean", "--older-than", "0")
     assert [e["session_id"] for e in stale["bundled"]] == [SESSION]
-    assert capture_cli.json("capture", "list") == []
+    assert [(c["session_id"], c["state"]) for c in capture_cli.json("capture", "list")] == [
+        (SESSION, "bundled")
+    ]
 
 
 def test_captures_are_valid_replay_input(capture_cli: CaptureCLI, tmp_path: Path) -> None:

@@ -407,6 +407,78 @@ def bundle_path(home: str, config: Config, meta: Mapping[str, Any]) -> str:
     return os.path.join(capture_dir(home, config), BUNDLES, f"{stem}-{capture_name(run)}.json")
 
 
+def read_bundle(path: str) -> dict[str, Any] | None:
+    """A bundle file's contents, or None when it is not a readable bundle."""
+    value = _read_json(path)
+    return value if value.get("format") == BUNDLE_FORMAT else None
+
+
+def bundles(home: str, config: Config) -> list[tuple[dict[str, Any], str]]:
+    """Every bundle in the capture directory, oldest first: (bundle, path)."""
+    directory = os.path.join(capture_dir(home, config), BUNDLES)
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".json"))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        path = os.path.join(directory, name)
+        bundle = read_bundle(path)
+        if bundle is not None:
+            found.append((bundle, path))
+    return sorted(found, key=lambda item: float(item[0].get("bundled_at") or 0))
+
+
+def find_bundles(home: str, config: Config, session: str) -> list[tuple[dict[str, Any], str]]:
+    """The bundles of a session named as :func:`resolve` takes it (id, file name stem, unique
+    prefix), oldest first; several when the session was bundled more than once."""
+    every = bundles(home, config)
+    exact = [
+        b
+        for b in every
+        if b[0].get("session_id") == session or capture_name(b[0].get("session_id")) == session
+    ]
+    if exact:
+        return exact
+    sessions = {
+        str(b[0].get("session_id")) for b in every if capture_name(b[0].get("session_id")).startswith(session)
+    }
+    if len(sessions) > 1:
+        raise CaptureNotFound(f"{session!r} matches several bundled sessions: {', '.join(sorted(sessions))}")
+    return [b for b in every if str(b[0].get("session_id")) in sessions]
+
+
+def bundled_sessions(home: str, config: Config) -> list[dict[str, Any]]:
+    """Sessions whose capture was bundled and deleted, as :func:`list_captures` entries
+    (state ``bundled``, ``bundle``: the newest bundle's path)."""
+    live = {capture_name(m.get("session_id")) for m in list_captures(home, config)}
+    newest: dict[str, tuple[dict[str, Any], str]] = {}
+    for bundle, path in bundles(home, config):
+        newest[capture_name(bundle.get("session_id"))] = (bundle, path)
+    out = []
+    for stem, (bundle, path) in sorted(newest.items()):
+        if stem in live:
+            continue
+        capture = bundle.get("capture")
+        capture = capture if isinstance(capture, dict) else {}
+        counts = bundle.get("counts")
+        counts = counts if isinstance(counts, dict) else {}
+        out.append(
+            {
+                "session_id": bundle.get("session_id"),
+                "run_id": bundle.get("run_id"),
+                "events": counts.get("lines", 0),
+                "bytes": capture.get("bytes") or 0,
+                "created": capture.get("created"),
+                "updated": capture.get("updated"),
+                "state": "bundled",
+                "bundle": path,
+                "bundled_at": bundle.get("bundled_at"),
+            }
+        )
+    return out
+
+
 def _set_aside(path: str) -> tuple[str, int]:
     """Rename a capture and its sidecar aside under the capture's lock; (new path, held fd).
 

@@ -72,10 +72,17 @@ def register(cli: click.Group) -> None:
     @capture_group.command("list")
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
     def list_command(as_json: bool) -> None:
-        """Captures with their run ID, events, bytes, last event and state."""
-        from hookmux_capture.bundle import list_captures
+        """Captures with their run ID, events, bytes, last event and state, then the sessions
+        whose capture was bundled and deleted, with the path of their bundle."""
+        from hookmux_capture.bundle import bundled_sessions, list_captures
 
-        captures = list_captures(hookmux_home(), command_config())
+        home, config = hookmux_home(), command_config()
+        captures = list_captures(home, config)
+        for meta in captures:
+            bundled = meta.get("bundled")
+            if isinstance(bundled, dict) and bundled.get("path"):
+                meta["bundle"] = bundled["path"]
+        captures += bundled_sessions(home, config)
         if as_json:
             click.echo(json.dumps(captures, indent=2))
             return
@@ -87,6 +94,7 @@ def register(cli: click.Group) -> None:
             click.echo(
                 f"{c.get('session_id')!s:<38} {c.get('run_id')!s:<16} {c.get('events', 0):>7} "
                 f"{c.get('bytes', 0):>10}  {_when(c.get('updated')):<19}  {c['state']}"
+                + (f"  {c['bundle']}" if c.get("bundle") else "")
             )
 
     @capture_group.command("tail")
@@ -156,32 +164,31 @@ def register(cli: click.Group) -> None:
     def bundle_command(session: str, output: str | None, keep: bool | None, as_json: bool) -> None:
         """Summarise a capture into a JSON bundle: counts per event and tool, tool calls
         correlated (ok, failed, denied, missing-post, orphan-post), durations, failures."""
-        from hookmux_capture.bundle import CaptureNotFound, bundle_session
+        from hookmux_capture.bundle import CaptureNotFound, bundle_session, find_bundles
 
+        home, config = hookmux_home(), command_config()
         try:
-            result = bundle_session(hookmux_home(), command_config(), session, output=output, keep=keep)
-        except (CaptureNotFound, OSError) as exc:
+            result = bundle_session(home, config, session, output=output, keep=keep)
+        except CaptureNotFound as exc:
+            # No capture left: the session may have been bundled (auto_bundle at its end).
+            try:
+                found = find_bundles(home, config, session)
+            except CaptureNotFound as many:
+                raise _fail(many) from None
+            if not found:
+                raise _fail(exc) from None
+            _show_bundled(found, output, as_json)
+            return
+        except OSError as exc:
             raise _fail(exc) from None
         assert result is not None
         summary, target, deleted = result
         if as_json:
             click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
             return
-        corr = summary["correlation"]
-        click.echo(
-            f"bundled {summary['session_id']} (run {summary['run_id']}): "
-            f"{summary['counts']['lines']} events, {corr['tool_calls']} tool calls "
-            f"({corr['ok']} ok, {corr['failed']} failed, {corr['denied']} denied, "
-            f"{corr['missing-post']} missing-post, {corr['orphan-post']} orphan-post)"
-        )
+        _echo_summary(summary, "bundled")
         click.echo(f"  -> {target}; capture {'deleted' if deleted else 'kept'}")
-        problems = summary["sequence"]
-        if problems["gaps"] or problems["duplicates"] or summary["counts"]["invalid_lines"]:
-            click.secho(
-                f"  sequence gaps {problems['gaps']}, duplicates {problems['duplicates']}, "
-                f"{summary['counts']['invalid_lines']} unreadable lines",
-                fg="yellow",
-            )
+        _echo_problems(summary)
 
     @capture_group.command("clean")
     @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
@@ -214,6 +221,56 @@ def register(cli: click.Group) -> None:
                 click.secho(f"  error {entry['path']}: {entry['error']}", fg="red")
         if report["errors"]:
             raise SystemExit(1)
+
+
+def _echo_summary(summary: Mapping[str, Any], verb: str) -> None:
+    corr = summary["correlation"]
+    click.echo(
+        f"{verb} {summary['session_id']} (run {summary['run_id']}): "
+        f"{summary['counts']['lines']} events, {corr['tool_calls']} tool calls "
+        f"({corr['ok']} ok, {corr['failed']} failed, {corr['denied']} denied, "
+        f"{corr['missing-post']} missing-post, {corr['orphan-post']} orphan-post)"
+    )
+
+
+def _echo_problems(summary: Mapping[str, Any]) -> None:
+    problems = summary["sequence"]
+    if problems["gaps"] or problems["duplicates"] or summary["counts"]["invalid_lines"]:
+        click.secho(
+            f"  sequence gaps {problems['gaps']}, duplicates {problems['duplicates']}, "
+            f"{summary['counts']['invalid_lines']} unreadable lines",
+            fg="yellow",
+        )
+
+
+def _show_bundled(found: list[tuple[dict[str, Any], str]], output: str | None, as_json: bool) -> None:
+    """``capture bundle`` of a session bundled already: its newest bundle, as bundling prints one.
+
+    ``--json`` prints the bundle itself (as for a fresh bundle); its path goes to stderr.
+    """
+    summary, path = found[-1]
+    if output:
+        from hookmux.state.paths import atomic_write
+
+        directory = os.path.dirname(os.path.abspath(output))
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        with open(path, "rb") as fh:
+            atomic_write(output, fh.read())
+    earlier = (
+        f"; {len(found) - 1} earlier bundle(s) of this session in the same directory"
+        if len(found) > 1
+        else ""
+    )
+    note = f"{summary.get('session_id')} was bundled at {_when(summary.get('bundled_at'))}: {path}{earlier}"
+    if as_json:
+        click.echo(f"hookmux: {note}", err=True)
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    _echo_summary(summary, "already bundled")
+    click.echo(f"  -> {path}{f' (copied to {output})' if output else ''}; the capture was deleted")
+    if earlier:
+        click.echo(f"  {earlier[2:]}")
+    _echo_problems(summary)
 
 
 def follow_capture(
