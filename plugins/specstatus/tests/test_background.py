@@ -4,6 +4,7 @@ coalesce, the cache ends up right, and three failures open the circuit breaker."
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -68,14 +69,18 @@ def test_twenty_edit_events_end_in_the_right_counts_with_few_recomputes(
     env = {"HOOKMUX__SPECSTATUS__DEBOUNCE_SECONDS": "1"}
     event = edit_event(project, str(project / TASKS))
     edits = 20
+    started = time.monotonic()
     for n in range(1, edits + 1):
         tick(project, (n + 1) // 2)  # ten tasks done after twenty edits
         assert run_hook(event, **env).returncode == 0
     assert wait_for(lambda: completed(project) == 10, timeout=20)
     time.sleep(1.5)  # anything still queued has run by now
+    window = time.monotonic() - started  # about 6 s here; longer on a loaded machine
     updates = [m for m in logs.metrics(str(project)) if m["event"] == "status_line_updated"]
-    # one per second at most while the edits come (SpecWeave's throttle), none in a burst, one trailing
-    assert 2 <= len(updates) <= 8, [m["event"] for m in logs.metrics(str(project))]
+    # Debounced (leading and trailing, 1 s): at most two recomputes a second while the edits
+    # come and the queue drains, never one per edit.
+    most = min(edits - 2, 2 * math.ceil(window))
+    assert 2 <= len(updates) <= most, (window, [m["event"] for m in logs.metrics(str(project))])
     assert updates[-1]["completed"] == 10
     assert completed(project) == 10
 
