@@ -144,6 +144,8 @@ def test_demo_reports_what_each_plugin_did(hm: Env, tmp_path: Path) -> None:
     assert '"additionalContext": "tasks done: 2"' in out
     assert "line 9  PreToolUse Bash: exit 3" in out and '"permissionDecision": "ask"' in out
     assert "tasks: ran on 2 event(s) (lines 7, 9): 2 ok" in out
+    # the user's state is left alone: not even the plugin manifest is written there
+    assert not hm.cli.home.exists()
 
 
 def test_demo_with_no_plugin_installed(hm: Env, tmp_path: Path) -> None:

@@ -150,9 +150,15 @@ def _load_builtin_commands(group: click.Group) -> None:
         module.register(group)
 
 
+#: Commands that need no plugin command and must not touch ``$HOOKMUX_HOME`` (loading the
+#: plugins' commands writes the manifest there): ``demo`` keeps everything in a throwaway home.
+NO_PLUGIN_COMMANDS = frozenset({"demo"})
+
+
 def main() -> None:
     _load_builtin_commands(cli)
-    _load_plugin_commands(cli)
+    if sys.argv[1:2] == [] or sys.argv[1] not in NO_PLUGIN_COMMANDS:
+        _load_plugin_commands(cli)
     try:
         code = cli.main(prog_name="hookmux", standalone_mode=False)
         # Non-standalone click returns ctx.exit()'s code instead of exiting with it.

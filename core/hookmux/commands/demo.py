@@ -123,13 +123,13 @@ def register(cli: click.Group) -> None:
         Claude Code would get, then a summary per plugin.
         """
         from hookmux.routing.manifest import load_manifest
-        from hookmux.state.paths import hookmux_home
 
-        manifest = load_manifest(hookmux_home())
         root = tempfile.mkdtemp(prefix="hookmux-demo-")
         try:
             project = make_project(root)
             with state_home(os.path.join(root, "state")) as state:
+                # the manifest too: the user's $HOOKMUX_HOME is left exactly as it was
+                manifest = load_manifest(state)
                 events = session_events(project)
                 results = []
                 for number, event in enumerate(events, 1):
