@@ -309,7 +309,7 @@ class Exporter:
             return self._export_locked(config, destination, ends)
 
     def _export_locked(self, config: Config, destination: Destination, ends: float) -> dict[str, Any]:
-        from hookmux.state import store
+        from hookmux.state.store import ingest, opened
 
         state = read_state(self.home)
         for key in COUNTERS:
@@ -318,8 +318,8 @@ class Exporter:
         result: dict[str, Any] = {"state": "ok"}
         try:
             sinks = self._sinks_for(config, destination)
-            with store.opened(self.home) as conn:
-                store.ingest(self.home, conn)
+            with opened(self.home) as conn:
+                ingest(self.home, conn)
                 cursor = self._cursor(conn, state)
                 cursor = self._bound_backlog(conn, state, cursor, config.max_backlog)
                 while time.monotonic() < ends:
