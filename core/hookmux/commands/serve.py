@@ -89,7 +89,7 @@ def register(cli: click.Group) -> None:
         type=click.IntRange(1, 65535),
         default=None,
         help="Loopback port for http hooks (default: HOOKMUX_SERVE_PORT, [hookmux] serve_port, "
-        "else 61000 + uid % 4500).",
+        "else this home's port: recorded by `hookmux install --transport http`, or derived from the home).",
     )
     @click.option(
         "--idle-timeout",
