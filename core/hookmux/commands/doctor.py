@@ -360,7 +360,26 @@ def _check_claude(checks: list[Check], claude: str | None, uses_if: bool) -> Non
         )
 
 
-def run_checks(project: str, claude: str | None) -> list[Check]:
+def _check_agent(checks: list[Check], agent: str, project: str) -> None:
+    """Codex CLI's or Gemini CLI's hook files: wired, current, and run by the agent."""
+    from hookmux.commands.agentwiring import check
+    from hookmux.commands.install import hook_executable
+
+    for entry in check(agent, project, hook_executable()):
+        area = f"{agent} {entry['scope']}"
+        if entry.get("status") is None and entry["problems"]:
+            checks.extend(Check(area, PROBLEM, p) for p in entry["problems"])
+            continue
+        if entry["status"] == "not wired":
+            checks.append(Check(area, INFO, f"{entry['file']}: not wired"))
+            continue
+        if not entry["problems"] and not entry["warnings"]:
+            checks.append(Check(area, OK, f"{entry['file']}: {entry['hooks']} hookmux hook(s), current"))
+        checks.extend(Check(area, WARN, w) for w in entry["warnings"])
+        checks.extend(Check(area, PROBLEM, p) for p in entry["problems"])
+
+
+def run_checks(project: str, claude: str | None, agent: str = "claude") -> list[Check]:
     from hookmux.state.paths import hookmux_home
 
     home = hookmux_home()
@@ -370,8 +389,12 @@ def run_checks(project: str, claude: str | None) -> list[Check]:
     if manifest is not None:
         _check_plugins(checks, manifest, project)
     _check_home(checks, home)
-    uses_if = _check_scopes(checks, project, exe, manifest)
-    _check_claude(checks, claude, uses_if)
+    if agent in ("claude", "all"):
+        uses_if = _check_scopes(checks, project, exe, manifest)
+        _check_claude(checks, claude, uses_if)
+    for other in ("codex", "gemini"):
+        if agent in (other, "all"):
+            _check_agent(checks, other, project)
     return checks
 
 
@@ -387,14 +410,23 @@ def register(cli: click.Group) -> None:
         "--claude", "claude", default=None, help="Claude Code executable (default: claude on PATH)."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON for scripts.")
-    def doctor_command(project_dir: str | None, claude: str | None, as_json: bool) -> None:
+    @click.option(
+        "--agent",
+        type=click.Choice(("claude", "codex", "gemini", "all")),
+        default="claude",
+        show_default=True,
+        help="The agent whose wiring is checked: Codex CLI's and Gemini CLI's checks include the hooks "
+        "the agent will skip (untrusted hooks, an untrusted folder).",
+    )
+    def doctor_command(project_dir: str | None, claude: str | None, as_json: bool, agent: str) -> None:
         """Check the wiring of each settings scope, the executable, the manifest, each
-        plugin, the config, the state directory and Claude Code's version.
+        plugin, the config, the state directory and Claude Code's version (--agent: Codex
+        CLI's and Gemini CLI's hook files and trust, or all).
 
         Exits 1 when something needs fixing, with one actionable line per problem.
         """
         project = os.path.abspath(project_dir or os.getcwd())
-        checks = run_checks(project, claude)
+        checks = run_checks(project, claude, agent)
         problems = [c for c in checks if c.status == PROBLEM]
         if as_json:
             click.echo(

@@ -50,6 +50,27 @@ def _scope_options(func: Any) -> Any:
     )(func)
 
 
+AGENT_CHOICES = ("claude", "codex", "gemini", "all")
+AGENT_HELP = (
+    "The coding agent to wire: claude (Claude Code's settings.json), codex (Codex CLI's hooks.json), "
+    "gemini (Gemini CLI's settings.json) or all. Codex and Gemini CLI have the user and project scopes."
+)
+
+
+def _other_agents(agent: str, scope: str, transport: str = "command") -> list[str]:
+    """The non-Claude agents ``--agent`` names, after checking the options suit them."""
+    others = [a for a in ("codex", "gemini") if agent in (a, "all")]
+    if others and scope == "local":
+        raise click.ClickException(
+            "--scope local is Claude Code's; Codex CLI and Gemini CLI: user or project"
+        )
+    if others and transport == "http":
+        raise click.ClickException(
+            "Codex CLI and Gemini CLI have no http hooks: their command hooks relay to `hookmux serve`"
+        )
+    return others
+
+
 def serve_port() -> int:
     """The port ``hookmux serve`` listens on: the user's config and variables decide
     (the daemon serves every project)."""
@@ -320,8 +341,16 @@ def register(cli: click.Group) -> None:
         help="command: Claude Code starts `hookmux run` per event. http: a warm `hookmux serve` daemon.",
     )
     @click.option("--force", is_flag=True, help="Replace your own statusLine with a plugin's.")
+    @click.option("--agent", type=click.Choice(AGENT_CHOICES), default="claude", show_default=True,
+                  help=AGENT_HELP)  # fmt: skip
     def install_command(
-        scope: str, project_dir: str | None, as_json: bool, dry_run: bool, transport: str, force: bool
+        scope: str,
+        project_dir: str | None,
+        as_json: bool,
+        dry_run: bool,
+        transport: str,
+        force: bool,
+        agent: str,
     ) -> None:
         """Write hookmux's hooks into a Claude Code settings file.
 
@@ -330,8 +359,26 @@ def register(cli: click.Group) -> None:
         `if` rule), so Claude Code starts hookmux only for calls some plugin
         wants. Idempotent; the previous file is backed up under
         $HOOKMUX_HOME/backups; every other setting and hook is kept.
+
+        --agent codex|gemini|all wires Codex CLI ($CODEX_HOME/hooks.json or .codex/hooks.json)
+        and Gemini CLI (~/.gemini/settings.json or .gemini/settings.json) the same way, with
+        their own matcher rules, and says how to trust the hooks in each agent.
         """
         project = os.path.abspath(project_dir or os.getcwd())
+        others = _other_agents(agent, scope, transport)
+        if others:
+            from hookmux.commands import agentwiring
+
+            try:
+                executable = hook_executable(write=not dry_run)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write the hook launcher: {exc}") from None
+            for other in others:
+                agentwiring.install(
+                    other, scope, project, executable=executable, dry_run=dry_run, as_json=as_json
+                )
+            if agent != "all":
+                return
         path = settings_path(scope, project)
         port, port_notes = choose_port(record=not dry_run) if transport == "http" else (None, [])
         try:
@@ -418,13 +465,26 @@ def register(cli: click.Group) -> None:
 
     @cli.command("uninstall")
     @_scope_options
-    def uninstall_command(scope: str, project_dir: str | None, as_json: bool, dry_run: bool) -> None:
-        """Remove hookmux's hooks (and its statusLine) from a Claude Code settings file.
+    @click.option("--agent", type=click.Choice(AGENT_CHOICES), default="claude", show_default=True,
+                  help=AGENT_HELP)  # fmt: skip
+    def uninstall_command(
+        scope: str, project_dir: str | None, as_json: bool, dry_run: bool, agent: str
+    ) -> None:
+        """Remove hookmux's hooks (and its statusLine) from a Claude Code settings file
+        (--agent: Codex CLI's hooks.json, Gemini CLI's settings.json, or all).
 
         Exactly the handlers that run `hookmux run` go; other hooks in the same
         matcher groups and every other setting stay. The previous file is backed up.
         """
         project = os.path.abspath(project_dir or os.getcwd())
+        others = _other_agents(agent, scope)
+        if others:
+            from hookmux.commands import agentwiring
+
+            for other in others:
+                agentwiring.uninstall(other, scope, project, dry_run=dry_run, as_json=as_json)
+            if agent != "all":
+                return
         path = settings_path(scope, project)
         try:
             current, before = read_settings(path)
