@@ -16,6 +16,8 @@ from hookmux.routing.context import HookContext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import click
 
 
@@ -58,3 +60,24 @@ def hookmux_register_commands(cli: click.Group) -> None:
     def hmtest_alpha(name: str) -> None:
         """Say hello (a command added by a plugin)."""
         click.echo(f"alpha says hello to {name}")
+
+
+@hookimpl
+def hookmux_serve_start(home: str, environ: Mapping[str, str]) -> None:
+    """Leave a mark the serve tests look for: the daemon started the plugins' services."""
+    import json
+    import os
+
+    with open(os.path.join(home, "alpha-serve.ndjson"), "a", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps({"hook": "start", "pid": os.getpid(), "home": environ.get("HOOKMUX_HOME")}) + "\n"
+        )
+
+
+@hookimpl
+def hookmux_serve_stop(home: str) -> None:
+    import json
+    import os
+
+    with open(os.path.join(home, "alpha-serve.ndjson"), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"hook": "stop", "pid": os.getpid()}) + "\n")

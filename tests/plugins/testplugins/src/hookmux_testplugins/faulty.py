@@ -24,3 +24,8 @@ def hang_before_tool() -> PreToolUseAnswer:
 @hookimpl(matcher="Bash", commands=["hmtest-garbage*"], priority=60, specname="hookmux_pre_tool_use")
 def return_garbage() -> PostToolUseAnswer:
     return PostToolUseAnswer(additional_context="wrong event")
+
+
+@hookimpl
+def hookmux_serve_start() -> None:
+    raise RuntimeError("faulty cannot start its service")
