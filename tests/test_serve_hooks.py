@@ -32,7 +32,7 @@ def test_the_daemon_starts_and_stops_the_plugins_services(hookmux_cli: HookmuxCL
         assert start == {"hook": "start", "pid": daemon.pid(), "home": str(home)}
         log = home / "daemon" / "daemon.log"
         # one plugin's failure is logged; the others started anyway
-        wait_for(lambda: "plugin faulty: hookmux_serve_start raised RuntimeError: faulty cannot start" in
+        wait_for(lambda: "plugin faulty: hookmux_serve_start raised RuntimeError: faulty has no service" in
                  log.read_text())  # fmt: skip
         assert daemon.post(event)[0] == 200
         os.kill(daemon.pid(), signal.SIGHUP)  # a restart: stopped, then started in the new process

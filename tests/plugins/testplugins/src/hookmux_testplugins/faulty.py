@@ -28,4 +28,4 @@ def return_garbage() -> PostToolUseAnswer:
 
 @hookimpl
 def hookmux_serve_start() -> None:
-    raise RuntimeError("faulty cannot start its service")
+    raise RuntimeError("faulty has no service to offer")
