@@ -163,6 +163,10 @@ class Daemon:
         self._fresh_lock = threading.Lock()
         #: who this daemon can answer for (see relay.python_identity)
         self.identity = relay.python_identity()
+        #: what the native launcher says for the same (None: this daemon's own import path
+        #: was changed by a PYTHON* variable, which the launcher cannot see)
+        plain = not any(name in self.environ for name in relay.IMPORT_VARIABLES)
+        self.env_identity = relay.environment_identity() if plain else None
         self.foreign_callers = 0
         self.pm: Any = None
         self.loaded: list[str] = []

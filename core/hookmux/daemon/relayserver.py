@@ -153,7 +153,7 @@ class RelayHandler(socketserver.BaseRequestHandler):
             daemon.count("relay", "bad_request")
             daemon.log(f"relay: bad request: {exc}")
             return
-        argv, identity = _relay_args(argv)
+        argv, identity = _relay_args(argv, environ, daemon)
         if kind == relay.ROUTE and _caller_gone(sock):
             # It gave up waiting (a stuck daemon) and answered the event itself: running the
             # handlers now would run them twice.
@@ -242,12 +242,18 @@ def _caller_gone(sock: socket.socket) -> bool:
         sock.settimeout(timeout)
 
 
-def _relay_args(argv: list[str]) -> tuple[list[str], str | None]:
-    """``hookmux run``'s arguments, and the caller's ``--python`` identity."""
+def _relay_args(argv: list[str], environ: Mapping[str, str], daemon: Daemon) -> tuple[list[str], str | None]:
+    """``hookmux run``'s arguments, and the caller's identity (``--python``, or the native
+    launcher's ``--python-env``: the same interpreter with no variable that could change
+    its import path, on either side, stands for the daemon's own identity)."""
     rest, identity = [], None
     for arg in argv:
         if arg.startswith("--python="):
             identity = arg[9:]
+        elif arg.startswith("--python-env="):
+            plain = not any(name in environ for name in relay.IMPORT_VARIABLES)
+            same = daemon.env_identity is not None and arg[13:] == daemon.env_identity
+            identity = daemon.identity if plain and same else f"{arg[13:]} (native launcher)"
         else:
             rest.append(arg)
     return rest, identity

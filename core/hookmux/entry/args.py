@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
 USAGE = """\
 usage: hookmux run [--deadline SECONDS] [--transport command|http] [--wiring DIGEST]
-                   [--agent claude|codex|gemini]
+                   [--agent claude|codex|gemini] [--no-relay]
 
 Reads one hook event (JSON) on stdin, routes it to the plugins whose matchers
 accept it and prints their merged answer (one JSON object, or nothing) in the
 agent's own shape (default: Claude Code). Wire it into an agent with
-`hookmux install --agent ...`.
+`hookmux install --agent ...`. --no-relay routes the event in this process
+(the native launcher passes it when the daemon could not answer).
 """
 
 #: The agents ``--agent`` accepts (:data:`hookmux.protocol.events.AGENTS`; not imported:
@@ -33,11 +34,20 @@ class BadInput(Exception):
 
 
 def parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
-    opts: dict[str, Any] = {"deadline": None, "transport": "command", "wiring": None, "agent": "claude"}
+    opts: dict[str, Any] = {
+        "deadline": None,
+        "transport": "command",
+        "wiring": None,
+        "agent": "claude",
+        "relay": True,
+    }
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
             return None
+        if arg == "--no-relay":  # the native launcher tried the daemon already: route here
+            opts["relay"] = False
+            continue
         key, sep, value = arg.partition("=")
         if key in ("--deadline", "--transport", "--wiring", "--agent"):
             value = value if sep else next(args, "")

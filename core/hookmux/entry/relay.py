@@ -15,7 +15,8 @@ the peer's uid with ``SO_PEERCRED``); integers are 4-byte big-endian::
     request: b"HMXQ" kind(1) u32 len + header, u32 len + payload
              header: NUL-separated: hookmux version, argc, argv..., KEY=VALUE...
                      (a routed event's argv ends with --python=IDENTITY, see
-                     :func:`python_identity`)
+                     :func:`python_identity`, or, from the native launcher,
+                     --python-env=IDENTITY, see :func:`environment_identity`)
              kind:   R (route the payload), P (ping: status; P also
                      registers the Claude Code process in argv[0]), S (stop)
     answer:  b"HMXA" status(1) u32 exit code, u32 len + stdout, u32 len + stderr
@@ -48,6 +49,26 @@ def python_identity() -> str:
     the very plugins it has loaded (several environments may share ``$HOOKMUX_HOME``).
     ``sys.path[0]`` (the script's directory, or the daemon's cwd) is left out."""
     return repr((sys.executable, sys.prefix, sys.version, sys.path[1:]))
+
+
+def environment_identity() -> str:
+    """The interpreter alone, for the native launcher, which cannot compute an import
+    path: it relays only when no ``PYTHON*`` variable could make the caller's import
+    path differ from the daemon's, and the daemon checks that again."""
+    return repr((sys.executable, sys.prefix, sys.version))
+
+
+#: Variables that change what a Python process imports: a caller that sets one
+#: routes its events itself unless its whole identity matches (:func:`python_identity`).
+IMPORT_VARIABLES = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONUSERBASE",
+    "PYTHONNOUSERSITE",
+    "PYTHONSAFEPATH",
+    "PYTHONPLATLIBDIR",
+    "PYTHONEXECUTABLE",
+)
 
 
 def relay_enabled(environ: Mapping[str, str]) -> bool:

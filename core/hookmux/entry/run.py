@@ -108,6 +108,8 @@ def _relay(
 ) -> tuple[int, bytes, bytes] | bool:
     """Hand the raw event to a running ``hookmux serve``: its (exit code, stdout,
     stderr), else whether no daemon runs (True: start one if a handler matches)."""
+    if not opts["relay"]:
+        return False  # the native launcher could not get an answer: do not wait again
     try:
         os.stat(socket_path(home))
     except OSError:
