@@ -99,7 +99,8 @@ def choose_port(*, record: bool) -> tuple[int, list[str]]:
     notes = []
     holder = ports.port_holder(port)
     holder_home = holder.get("home") if holder is not None else None
-    if holder is not None and not (isinstance(holder_home, str) and os.path.realpath(holder_home) == home):
+    ours = isinstance(holder_home, str) and os.path.realpath(holder_home) == os.path.realpath(home)
+    if holder is not None and not ours:
         taken = ports.describe_holder(holder, port)
         if configured:
             notes.append(
