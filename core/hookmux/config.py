@@ -63,6 +63,9 @@ RESERVED_PLUGIN_KEYS = ("enabled",)
 
 #: The attrs metadata key under which a config field declares its sensitivity.
 TRUST_KEY = "hookmux_trust"
+#: Optional, beside a protection: ``safer(value, in_force) -> bool``, True when a project's
+#: value is at least as safe as the one in force (it then applies without trust).
+SAFER_KEY = "hookmux_trust_safer"
 #: where data goes: a path, a URL, a host or port
 DESTINATION = "destination"
 #: what keeps the user safe: turning a plugin, handler or check off, fail_closed, a weaker limit
@@ -75,14 +78,24 @@ SENSITIVITIES = (DESTINATION, PROTECTION, PLAIN)
 USER, PROJECT, ENV, MANAGED = "user", "project", "env", "managed"
 
 
-def destination() -> dict[str, str]:
-    """Field metadata: the key names where data goes (a path, a URL, a host)."""
-    return {TRUST_KEY: DESTINATION}
+def destination(safer: Callable[[Any, Any], bool] | None = None) -> dict[str, Any]:
+    """Field metadata: the key names where data goes (a path, a URL, a host).
+
+    :param safer: as for :func:`protection`, e.g. a value that sends nothing anywhere.
+    """
+    return {TRUST_KEY: DESTINATION} if safer is None else {TRUST_KEY: DESTINATION, SAFER_KEY: safer}
 
 
-def protection() -> dict[str, str]:
-    """Field metadata: the key can turn a protection off or weaken a limit."""
-    return {TRUST_KEY: PROTECTION}
+def protection(safer: Callable[[Any, Any], bool] | None = None) -> dict[str, Any]:
+    """Field metadata: the key can turn a protection off or weaken a limit.
+
+    :param safer: ``safer(value, in_force)`` is True when a project file's ``value``
+        (as TOML gives it: a list, not a tuple) is at least as safe as the value in
+        force without it (None when there is none), e.g. ``lambda v, _: v is True``
+        for a check a repository may turn on but not off. Such a value applies
+        without trust; any other needs it.
+    """
+    return {TRUST_KEY: PROTECTION} if safer is None else {TRUST_KEY: PROTECTION, SAFER_KEY: safer}
 
 
 def plain() -> dict[str, str]:
@@ -148,9 +161,30 @@ class IgnoredKey:
     sensitivity: str
     #: where the value in force comes from instead (a file, ``$VARIABLE`` or ``default``)
     in_force: str
+    #: set when the key was left out because its value is invalid (any key of an untrusted
+    #: file: a repository must not turn a plugin off with a bad value)
+    reason: str = ""
 
 
 _ABSENT: Any = object()
+
+
+def harmless_for(field: attrs.Attribute[Any] | None) -> Callable[[Any, Any], bool]:
+    """Whether a project's value needs no trust: equal to the one in force, or safer by
+    the field's own ``safer`` predicate."""
+    safer = field.metadata.get(SAFER_KEY) if field is not None else None
+
+    def harmless(value: Any, in_force: Any) -> bool:
+        if _same(value, in_force):
+            return True
+        if not callable(safer):
+            return False
+        try:
+            return bool(safer(value, None if in_force is _ABSENT else in_force))
+        except Exception:  # noqa: BLE001 - a broken predicate proves nothing safe
+            return False
+
+    return harmless
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -208,7 +242,7 @@ class CoreConfig:
     """
 
     # A project file may re-enable plugins (a subset of `disabled`), not turn more off.
-    disabled: tuple[str, ...] = attrs.field(default=(), metadata=protection())
+    disabled: tuple[str, ...] = attrs.field(default=(), metadata=protection(safer=_disables_nothing_more))
     # Shorter limits let a guard time out (fail open) or trip its breaker.
     handler_timeout: float = attrs.field(default=10.0, metadata=protection())
     deadline: float | None = attrs.field(default=None, metadata=protection())
@@ -216,7 +250,7 @@ class CoreConfig:
     max_bytes: int = attrs.field(default=200_000, metadata=plain())
     compress: bool = attrs.field(default=False, metadata=plain())
     # Payloads hold prompts, tool input and output: storing them exposes them.
-    store_raw: bool = attrs.field(default=False, metadata=protection())
+    store_raw: bool = attrs.field(default=False, metadata=protection(safer=lambda v, _: v is False))
     dedupe_ttl: float = attrs.field(default=3600.0, metadata=plain())
     retention_days: float = attrs.field(default=7.0, metadata=protection())
     max_workers: int = attrs.field(default=2, metadata=plain())
@@ -265,6 +299,8 @@ class Settings:
     _configs: dict[tuple[str, Any], Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
     #: layer index -> whether the user trusts that project file (asked once)
     _trusted: dict[int, bool] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    #: plugin -> invalid keys of untrusted project files left out of its config
+    _invalid: dict[str, list[IgnoredKey]] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     def plugin_enabled(self, name: str) -> bool:
         if name in self.core.required:
@@ -294,6 +330,9 @@ class Settings:
         found = list(self.ignored)
         for name in self.plugin_tables:
             found.extend(self.plugin_table(name, (schemas or {}).get(name))[1])
+            if schemas is not None and name in schemas:
+                self.plugin_config(name, schemas[name])
+                found.extend(self._invalid.get(name, ()))
         return found
 
     def plugin_table(self, name: str, schema: type[Any] | None) -> tuple[dict[str, Any], list[IgnoredKey]]:
@@ -315,6 +354,7 @@ class Settings:
                 contributions,
                 lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
                 _field_default(field),
+                harmless_for(field),
             )
             if present:
                 table[key] = value
@@ -377,6 +417,48 @@ class Settings:
 
     def _structure_plugin_config(self, name: str, schema: type[Any] | None) -> tuple[Any, list[str]]:
         table = self.plugin_table(name, schema)[0]
+        config, errors = self._structure_table(name, schema, table)
+        if errors:
+            # Invalid: the plugin would sit the event out. A repository must not turn a
+            # plugin off that way, so what untrusted project files set is left out.
+            safe, dropped = self._without_untrusted(name, schema, table)
+            if dropped:
+                config, safe_errors = self._structure_table(name, schema, safe)
+                if not safe_errors:
+                    reason = "; ".join(errors)
+                    self._invalid[name] = [attrs.evolve(d, reason=reason) for d in dropped]
+                    return config, []
+        return config, errors
+
+    def _without_untrusted(
+        self, name: str, schema: type[Any] | None, table: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[IgnoredKey]]:
+        fields = attrs.fields_dict(schema) if schema is not None and attrs.has(schema) else {}
+        safe = dict(table)
+        dropped: list[IgnoredKey] = []
+        for key in table:
+            contributions = self._contributions(("plugins", name, key))
+            if not any(self.layers[i].kind == PROJECT for i, _ in contributions):
+                continue
+            field = fields.get(key)
+            present, value, skipped = self._resolve(
+                f"plugins.{name}.{key}",
+                contributions,
+                lambda _v: PROTECTION,  # any value of an untrusted file, here
+                _field_default(field),
+            )
+            if not skipped:
+                continue
+            if present:
+                safe[key] = value
+            else:
+                del safe[key]
+            dropped.extend(attrs.evolve(k, sensitivity=key_sensitivity(field, key, k.value)) for k in skipped)
+        return safe, dropped
+
+    def _structure_table(
+        self, name: str, schema: type[Any] | None, table: dict[str, Any]
+    ) -> tuple[Any, list[str]]:
         if schema is None:
             if table:
                 return None, [
@@ -600,7 +682,7 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
                     contributions,
                     lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
                     _field_default(field),
-                    _disables_nothing_more if key == "disabled" else _same,
+                    harmless_for(field),
                 )
                 if skipped:
                     _revert(core_table, sources, f"hookmux.{key}", key, present, value, skipped[0].in_force)

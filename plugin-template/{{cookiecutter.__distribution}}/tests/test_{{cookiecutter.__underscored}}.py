@@ -80,12 +80,25 @@ def test_environment_overrides_config(tmp_path: Path, monkeypatch: pytest.Monkey
                                     "push without it, or use --force-with-lease")  # fmt: skip
 
 
-def test_invalid_config_skips_the_plugin(tmp_path: Path) -> None:
-    (tmp_path / ".claude").mkdir()
-    (tmp_path / ".claude" / "hookmux.toml").write_text(f'[plugins.{NAME}]\ndecision = "maybe"\n')
+def test_invalid_config_skips_the_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}DECISION", "maybe")
     run = run_event(bash("git push --force", tmp_path), plugins={NAME: plugin})
     assert run.statuses == {HANDLER: "skipped"}
     assert run.output is None
+
+
+def test_a_repository_cannot_weaken_the_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``decision`` is a protection: an untrusted project file may not turn your deny into ask."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    user = tmp_path / "config" / "hookmux" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text(f'[plugins.{NAME}]\ndecision = "deny"\n')
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "hookmux.toml").write_text(f'[plugins.{NAME}]\ndecision = "ask"\n')
+    run = run_event(bash("git push --force", tmp_path), plugins={NAME: plugin})
+    assert decision(run.output)[0] == "deny"
 
 
 def test_through_the_real_hookmux_run(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import types
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from hookmux import hookimpl
 from hookmux.commands.replayer import parse_line
 from hookmux.protocol.answers import PreToolUseAnswer
 from hookmux.protocol.events import EVENT_NAMES, hookspec_name
-from hookmux.testing import make_event, run_event
+from hookmux.testing import hookmux_executable, make_event, run_event
 
 NAME = "capture"
 
@@ -204,11 +206,18 @@ def test_excluded_events_are_not_written(tmp_path: Path, monkeypatch: pytest.Mon
     assert [line["event"] for line in lines("x")] == ["Stop"]
 
 
-def test_project_config_moves_captures_and_sets_the_run_id(tmp_path: Path) -> None:
+def test_project_config_moves_captures_once_trusted_and_sets_the_run_id(tmp_path: Path) -> None:
     (tmp_path / ".claude").mkdir()
     (tmp_path / ".claude" / "hookmux.toml").write_text(
         f'[plugins.capture]\ndirectory = "{tmp_path / "caps"}"\nrun_id = "ci-42"\nafter_bundle = "keep"\n'
     )
+    run(make_event("Stop", cwd=tmp_path, session_id="untrusted"))
+    # `directory` is a destination: ignored until the user trusts the file; run_id is plain
+    assert json.loads(capture_file("untrusted").read_text())["run_id"] == "ci-42"
+    assert not (tmp_path / "caps").exists()
+    shutil.rmtree(home() / "capture")
+    subprocess.run([hookmux_executable(), "trust", "--project-dir", str(tmp_path)], check=True)
+
     run(make_event("Stop", cwd=tmp_path, session_id="cfg"))
     path = tmp_path / "caps" / "cfg.ndjson"
     assert json.loads(path.read_text())["run_id"] == "ci-42"
@@ -219,12 +228,21 @@ def test_project_config_moves_captures_and_sets_the_run_id(tmp_path: Path) -> No
 
 
 def test_an_invalid_config_skips_capture_and_the_hook_still_answers(tmp_path: Path) -> None:
-    (tmp_path / ".claude").mkdir()
-    (tmp_path / ".claude" / "hookmux.toml").write_text("[plugins.capture]\nring_size = 0\n")
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "hookmux" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[plugins.capture]\nring_size = 0\n")
     result = run(make_event("Stop", cwd=tmp_path, session_id="bad"))
     assert result.statuses == {f"{NAME}.capture_stop": "skipped"}
     assert any("ring_size" in m for m in result.result.messages)
     assert not capture_file("bad").exists()
+
+
+def test_an_untrusted_project_cannot_turn_capture_off_with_an_invalid_value(tmp_path: Path) -> None:
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "hookmux.toml").write_text("[plugins.capture]\nring_size = 0\n")
+    result = run(make_event("Stop", cwd=tmp_path, session_id="kept"))
+    assert result.statuses == {f"{NAME}.capture_stop": "silent"}
+    assert capture_file("kept").exists()
 
 
 def test_session_ids_never_escape_the_capture_directory(tmp_path: Path) -> None:

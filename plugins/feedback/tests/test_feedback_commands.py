@@ -96,9 +96,14 @@ def test_the_project_config_decides_where_the_data_is(tmp_path: Path, project: P
     data = tmp_path / "elsewhere"
     (project / ".claude").mkdir()
     (project / ".claude" / "hookmux.toml").write_text(f'[plugins.feedback]\ndata_dir = "{data}"\n')
+    # data_dir is a destination: the repository's value applies once the user trusts the file
+    out = json.loads(hookmux("feedback", "summary", "--json", "--project-dir", str(project)).stdout)
+    assert out["data_dir"] != str(data)
+    assert hookmux("trust", "--project-dir", str(project)).returncode == 0
     out = json.loads(hookmux("feedback", "summary", "--json", "--project-dir", str(project)).stdout)
     assert out["data_dir"] == str(data)
     (project / ".claude" / "hookmux.toml").write_text("[plugins.feedback]\nretention_days = 0\n")
+    assert hookmux("trust", "--project-dir", str(project)).returncode == 0
     bad = hookmux("feedback", "summary", cwd=project)
     assert bad.returncode == 1 and "retention_days must be positive, got 0" in bad.stderr
     assert bad.stdout == ""

@@ -115,7 +115,7 @@ def test_the_prompt_summary_can_be_turned_off(event: Event, project: Path) -> No
 
 
 def test_config_changes_the_length_filter_and_a_bad_value_is_reported(
-    event: Event, project: Path, paths: Paths
+    event: Event, project: Path, paths: Paths, tmp_path: Path
 ) -> None:
     (project / ".claude").mkdir()
     config = project / ".claude" / "hookmux.toml"
@@ -125,6 +125,12 @@ def test_config_changes_the_length_filter_and_a_bad_value_is_reported(
     route(event("UserPromptSubmit", prompt="wrong"))
     assert [x["matched"] for x in logged(paths, "loss")] == ["wrong"]
     config.write_text('[plugins.feedback]\nmax_words = "five"\n')
+    # from an untrusted project file a bad value is left out: it cannot turn the plugin off
+    run = route(event("UserPromptSubmit", prompt="awful"))
+    assert run.statuses == {"feedback.hookmux_user_prompt_submit": "silent"}
+    user = tmp_path / "config" / "hookmux" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text('[plugins.feedback]\nmax_words = "five"\n')
     run = route(event("UserPromptSubmit", prompt="awful"))
     assert run.statuses == {"feedback.hookmux_user_prompt_submit": "skipped"}
     assert any("plugins.feedback.max_words" in m for m in run.result.messages)

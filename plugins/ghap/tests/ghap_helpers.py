@@ -30,6 +30,26 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def user_config(text: str) -> Path:
+    """Write the user's own config file ($XDG_CONFIG_HOME/hookmux/config.toml): where a user
+    points ghap at their Qdrant (a project file's destinations need `hookmux trust`)."""
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "hookmux" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def trust(project: Path) -> None:
+    """``hookmux trust`` for ``project``'s hookmux files, as the user would."""
+    subprocess.run(
+        [hookmux_executable(), "trust", "--project-dir", str(project)],
+        env=cli_env(),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def ghap(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real ``hookmux ghap ...`` console script in ``project``."""
     return subprocess.run(

@@ -14,6 +14,7 @@ from ghap_helpers import (
     closed_port,
     ghap,
     ghap_json,
+    user_config,
     value_point,
 )
 
@@ -227,10 +228,8 @@ def test_values_add_and_list(project: Path, journal_dir: Path) -> None:
 
 
 def test_values_list_from_qdrant_and_a_clear_error_when_it_is_down(project: Path) -> None:
-    (project / ".claude").mkdir()
-    config = project / ".claude" / "hookmux.toml"
     with QdrantStandIn([value_point("From Qdrant", "2026-01-01T00:00:00+00:00")]) as qdrant:
-        config.write_text(f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "{qdrant.url}"\n')
+        config = user_config(f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "{qdrant.url}"\n')
         assert [v["text"] for v in ghap_json(project, "values", "list")] == ["From Qdrant"]
         refused = ghap(project, "values", "add", "x")
         assert refused.returncode == 1 and "values are added to the embedded store only" in refused.stderr
@@ -242,8 +241,7 @@ def test_values_list_from_qdrant_and_a_clear_error_when_it_is_down(project: Path
 
 
 def test_an_invalid_config_stops_the_command_with_its_reason(project: Path) -> None:
-    (project / ".claude").mkdir()
-    (project / ".claude" / "hookmux.toml").write_text('[plugins.ghap]\nvalues_store = "redis"\n')
+    user_config('[plugins.ghap]\nvalues_store = "redis"\n')
     proc = ghap(project, "show")
     assert proc.returncode == 1 and "plugins.ghap.values_store" in proc.stderr
 

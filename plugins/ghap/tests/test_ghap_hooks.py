@@ -15,6 +15,8 @@ from ghap_helpers import (
     Blackhole,
     QdrantStandIn,
     closed_port,
+    trust,
+    user_config,
     value_point,
 )
 from hookmux_ghap.journal import Journal
@@ -135,8 +137,7 @@ def test_check_frequency_from_config_and_from_the_clams_variable(
 
 
 def test_an_invalid_config_value_is_reported_and_the_plugin_sits_out(event: Event, project: Path) -> None:
-    (project / ".claude").mkdir()
-    (project / ".claude" / "hookmux.toml").write_text("[plugins.ghap]\ncheck_frequency = 0\n")
+    user_config("[plugins.ghap]\ncheck_frequency = 0\n")
     result = run(event("PreToolUse", **bash("ls")))
     assert result.statuses == {"ghap.hookmux_pre_tool_use": "skipped"}
     assert any("check_frequency must be greater than 0" in m for m in result.result.messages)
@@ -147,6 +148,7 @@ def test_the_journal_path_is_configurable_and_clams_journal_path_wins(
 ) -> None:
     (project / ".claude").mkdir()
     (project / ".claude" / "hookmux.toml").write_text('[plugins.ghap]\njournal_path = "notes/ghap"\n')
+    trust(project)  # journal_path is a destination: it applies from a trusted project file
     run(event("PreToolUse", **bash("ls")))
     assert (project / "notes" / "ghap" / ".tool_count").read_text() == "1"
     monkeypatch.setenv("CLAMS_JOURNAL_PATH", str(tmp_path / "elsewhere"))
@@ -252,8 +254,8 @@ def test_user_prompt_submit_injects_the_values(event: Event, journal_dir: Path) 
 
 
 def qdrant_config(project: Path, url: str, timeout: float = 1.0) -> None:
-    (project / ".claude").mkdir(exist_ok=True)
-    (project / ".claude" / "hookmux.toml").write_text(
+    """The user's own Qdrant, in the user config file (``project`` sets nothing)."""
+    user_config(
         f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "{url}"\nqdrant_timeout = {timeout}\n'
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import hookmux_ghap as plugin
-from ghap_helpers import START, closed_port, ghap_json
+from ghap_helpers import START, closed_port, ghap_json, user_config
 from hookmux_ghap.journal import Journal
 
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event, run_event
@@ -75,10 +75,7 @@ def test_50_parallel_calls_with_a_ghap_give_exactly_five_check_ins(
 def test_session_start_through_the_console_script_with_qdrant_down(
     hookmux_cli: HookmuxCLI, project: Path
 ) -> None:
-    (project / ".claude").mkdir()
-    (project / ".claude" / "hookmux.toml").write_text(
-        f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "http://127.0.0.1:{closed_port()}"\n'
-    )
+    user_config(f'[plugins.ghap]\nvalues_store = "qdrant"\nqdrant_url = "http://127.0.0.1:{closed_port()}"\n')
     run = hookmux_cli.run(make_event("SessionStart", cwd=project), env={"HOOKMUX_PLUGINS": "ghap"})
     assert run.returncode == 0
     assert run.output is not None

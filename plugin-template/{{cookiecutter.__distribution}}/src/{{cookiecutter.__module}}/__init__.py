@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 from hookmux import hookimpl
+from hookmux.config import protection
 from hookmux.protocol.answers import PreToolUseAnswer
 from hookmux.protocol.eventmodels import PreToolUse
 from hookmux.routing.context import HookContext
@@ -29,10 +30,22 @@ class Config:
 
     :ivar decision: ``"ask"`` the user before a force push, or ``"deny"`` it outright.
     :ivar flags: the ``git push`` options that make it a force push.
+
+    Each key says how far a repository may be trusted with it (``metadata``): a
+    ``protection()`` (it can weaken a guard) or a ``destination()`` (a path, URL or
+    host data goes to) set in a project's ``.claude/hookmux.toml`` applies only
+    after the user ran ``hookmux trust`` (a protection's ``safer`` value applies at
+    once); keys without one are plain (unless their type, name or value says path or URL).
     """
 
-    decision: Literal["ask", "deny"] = "ask"
-    flags: tuple[str, ...] = ("--force", "-f")
+    # a repository may make the guard stricter (deny, more flags) without trust
+    decision: Literal["ask", "deny"] = attrs.field(
+        default="ask", metadata=protection(safer=lambda v, _: v == "deny")
+    )
+    flags: tuple[str, ...] = attrs.field(
+        default=("--force", "-f"),
+        metadata=protection(safer=lambda v, now: set(now or ()) <= set(v)),
+    )
 
 
 @hookimpl

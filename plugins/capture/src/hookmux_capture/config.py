@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import attrs
 
+from hookmux.config import destination, protection
+
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value <= 0:
@@ -41,17 +43,18 @@ class Config:
         ``$XDG_RUNTIME_DIR/hookmux-capture``, else ``$TMPDIR/hookmux-capture-<uid>``.
     """
 
-    directory: str | None = None
-    store_payload: bool = True
+    # trust (README "Trust"): where every payload goes, and how much of it
+    directory: str | None = attrs.field(default=None, metadata=destination())
+    store_payload: bool = attrs.field(default=True, metadata=protection(safer=lambda v, _: v is False))
     run_id: str | None = None
-    exclude_events: tuple[str, ...] = ()
+    exclude_events: tuple[str, ...] = attrs.field(default=(), metadata=protection())
     after_bundle: Literal["delete", "keep"] = "delete"
     stale_hours: float = attrs.field(default=24.0, validator=_positive)
     auto_bundle: bool = True
     auto_clean: bool = True
     ring_size: int = attrs.field(default=1000, validator=_positive)
     ring_max_bytes: int = attrs.field(default=8 * 1024 * 1024, validator=_positive)
-    fallback_directory: str | None = None
+    fallback_directory: str | None = attrs.field(default=None, metadata=destination())
 
 
 DEFAULT = Config()

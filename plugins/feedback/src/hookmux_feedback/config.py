@@ -6,6 +6,8 @@ import os
 
 import attrs
 
+from hookmux.config import destination, protection
+
 
 def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value <= 0:
@@ -33,9 +35,10 @@ class Config:
         when set it must exist (an unmounted drive is skipped, as in the original).
     """
 
-    data_dir: str | None = None
-    cache_dir: str | None = None
-    patterns_file: str | None = None
+    # trust (README "Trust"): where the logs, the database and transcripts go
+    data_dir: str | None = attrs.field(default=None, metadata=destination())
+    cache_dir: str | None = attrs.field(default=None, metadata=destination())
+    patterns_file: str | None = attrs.field(default=None, metadata=destination())
     max_words: int = attrs.field(default=5, validator=_positive)
     max_chars: int = attrs.field(default=50, validator=_positive)
     retention_days: int = attrs.field(default=7, validator=_positive)
@@ -47,8 +50,8 @@ class Config:
     max_context_lines: int = attrs.field(default=150, validator=_positive)
     max_patterns_shown: int = attrs.field(default=10, validator=_not_negative)
     backup: bool = True
-    backup_dir: str | None = None
-    redact_backups: bool = True
+    backup_dir: str | None = attrs.field(default=None, metadata=destination())
+    redact_backups: bool = attrs.field(default=True, metadata=protection(safer=lambda v, _: v is True))
     debug_log_max_bytes: int = attrs.field(default=512_000, validator=_positive)
     debug_log_archives: int = attrs.field(default=10, validator=_not_negative)
     cache_retention_days: int = attrs.field(default=30, validator=_positive)

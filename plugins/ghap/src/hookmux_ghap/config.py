@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import attrs
 
+from hookmux.config import destination
+
 DEFAULT_JOURNAL = os.path.join(".claude", "journal")
 DEFAULT_FREQUENCY = 10
 JOURNAL_ENV = "CLAMS_JOURNAL_PATH"
@@ -43,10 +45,14 @@ class Config:
     :ivar lock_timeout: seconds to wait for the journal lock.
     """
 
-    journal_path: str | None = None
+    # trust (README "Trust"): where the journal is written and where its text is sent
+    journal_path: str | None = attrs.field(default=None, metadata=destination())
     check_frequency: int | None = attrs.field(default=None, validator=_positive)
-    values_store: Literal["embedded", "qdrant", "off"] = "embedded"
-    qdrant_url: str = "http://localhost:6333"
+    # "embedded" and "off" keep the values in the journal: only "qdrant" needs trust
+    values_store: Literal["embedded", "qdrant", "off"] = attrs.field(
+        default="embedded", metadata=destination(safer=lambda v, _: v in ("embedded", "off"))
+    )
+    qdrant_url: str = attrs.field(default="http://localhost:6333", metadata=destination())
     qdrant_api_key: str | None = None
     qdrant_timeout: float = attrs.field(default=1.0, validator=_positive)
     session_values: int = attrs.field(default=5, validator=_not_negative)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from hookmux.config import protection
+
 
 @attrs.frozen(kw_only=True)
 class Config:
@@ -18,5 +20,6 @@ class Config:
         status change.
     """
 
-    check_transitions: bool = True
+    # trust (README "Trust"): turning the check off needs a trusted project file
+    check_transitions: bool = attrs.field(default=True, metadata=protection(safer=lambda v, _: v is True))
     refresh_status_line: bool = True
