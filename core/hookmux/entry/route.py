@@ -13,7 +13,7 @@ import os
 
 from hookmux.entry.args import USAGE, BadInput, parse_args
 from hookmux.protocol.events import MATCHER_FIELD
-from hookmux.state.paths import hookmux_home, project_dir
+from hookmux.state.paths import hookmux_home, project_config_files, project_dir
 
 # typing and collections.abc cost milliseconds at import: annotations only.
 TYPE_CHECKING = False
@@ -105,8 +105,10 @@ def matching_handlers(
     disabled = environ.get("HOOKMUX_DISABLED", "")
     off = {p.strip() for p in disabled.split(",")} if disabled else set()
     only = environ.get("HOOKMUX_PLUGINS")  # a load filter, like LLM_LOAD_PLUGINS
+    required = managed_required(environ) if off or only is not None else set()
+    off -= required
     if only is not None:
-        keep = {p.strip() for p in only.split(",") if p.strip()}
+        keep = {p.strip() for p in only.split(",") if p.strip()} | required
         handlers = [h for h in handlers if h["plugin"] in keep]
     field = MATCHER_FIELD.get(raw["hook_event_name"])  # None for another agent's own events
     cwd = raw.get("cwd")
@@ -115,6 +117,31 @@ def matching_handlers(
         roots.append(os.path.normpath(cwd))
     facts: dict[str, Any] = {}
     return [h for h in handlers if h["plugin"] not in off and handler_accepts(h, raw, field, roots, facts)]
+
+
+def managed_required(environ: Mapping[str, str]) -> set[str]:
+    """The plugins the managed file keeps on (``[hookmux] required``), which no variable
+    turns off; read only when a variable would turn some off."""
+    from hookmux.state.paths import managed_config_files
+
+    names: set[str] = set()
+    for path in managed_config_files(environ):
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below; tomllib only when a file exists
+        except OSError:
+            continue
+        import tomllib
+
+        with fh:
+            try:
+                table = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                continue
+        core = table.get("hookmux")
+        listed = core.get("required") if isinstance(core, dict) else None
+        if isinstance(listed, list):
+            names.update(name for name in listed if isinstance(name, str))
+    return names
 
 
 def adapted_event(data: bytes, opts: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -271,6 +298,12 @@ def _handle(
         from hookmux.agents.claude.stalewiring import with_notice
 
         handlers, resolver = with_notice(handlers, manifest)
+    if raw["hook_event_name"] == "SessionStart" and any(
+        os.path.exists(path) for path in project_config_files(project_dir(raw.get("cwd"), environ))
+    ):  # the project's file may set keys it is not trusted with: say so, once per session
+        from hookmux.routing import trustnotice
+
+        handlers, resolver = trustnotice.with_notice(handlers, manifest, resolver)
     if not handlers:
         return 0, None
     start_daemon = False
