@@ -5,7 +5,8 @@ and every handler run (outcome, duration, correlation id, trace id) in its
 spool; this plugin turns those records into spans, metrics and log records
 (:mod:`hookmux_otel.telemetry`) and exports them (:mod:`hookmux_otel.exporter`):
 
-* under ``hookmux serve``, from a thread started by ``hookmux_serve_start``;
+* under ``hookmux serve``, from a process of its own started by ``hookmux_serve_start``
+  (:mod:`hookmux_otel.process`; the daemon never imports the SDK);
 * without the daemon, from a background worker after SessionEnd (the only
   event this plugin matches, and only to queue that job), or ``hookmux otel export``.
 
@@ -26,12 +27,12 @@ if TYPE_CHECKING:
     import click
 
     from hookmux.routing.context import HookContext
-    from hookmux_otel.exporter import Exporter
+    from hookmux_otel.process import ExporterProcess
 
 #: The export of a whole backlog in a background worker (bounded by the request timeouts).
 BACKGROUND_TIMEOUT = 120.0
 
-_exporter: Exporter | None = None
+_exporter: ExporterProcess | None = None
 
 
 @hookimpl
@@ -41,18 +42,17 @@ def hookmux_config_schema() -> type[Config]:
 
 @hookimpl
 def hookmux_serve_start(home: str, environ: Mapping[str, str]) -> None:
-    """Export in the daemon's background, every ``export_interval`` seconds."""
+    """Export in the background, every ``export_interval`` seconds, from a process of its own."""
     global _exporter  # noqa: PLW0603 - one exporter per daemon process
-    from hookmux_otel.exporter import Exporter
+    from hookmux_otel.process import ExporterProcess
 
     if _exporter is None:
-        _exporter = Exporter(home, environ)
-        _exporter.start()
+        _exporter = ExporterProcess(home, environ)
 
 
 @hookimpl
 def hookmux_serve_stop() -> None:
-    """Stop the thread and send what is left (within the daemon's stop budget)."""
+    """Stop the exporter; it sends what is left first (within the daemon's stop budget)."""
     global _exporter  # noqa: PLW0603
     if _exporter is not None:
         _exporter.stop(budget=4.0)

@@ -2,12 +2,12 @@
 
 The core records each routed event in its spool, which the store ingests
 (:mod:`hookmux.state.store`); nothing here runs while a hook waits. Under
-``hookmux serve`` a thread started by ``hookmux_serve_start`` exports every
+``hookmux serve`` a process started by ``hookmux_serve_start`` (:func:`main`) exports every
 ``export_interval`` seconds; without the daemon, a background worker at
 SessionEnd (or ``hookmux otel export``) does. Whoever exports holds a lock and
 moves a cursor (the store's row id of the last event sent), so every process
 agrees on what went out. A collector that refuses or hangs costs a bounded
-request (``timeout``) in the exporting thread; the events wait in the store, and
+request (``timeout``) in the exporting process; the events wait in the store, and
 beyond ``max_backlog`` the oldest are dropped and counted in ``hookmux status``.
 """
 
@@ -268,7 +268,6 @@ class Exporter:
         self._sinks: _Sinks | None = None
         self._sinks_key: Any = None
         self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
         self.failures = 0
 
     # -- configuration ------------------------------------------------------------------
@@ -322,7 +321,7 @@ class Exporter:
                 ingest(self.home, conn)
                 cursor = self._cursor(conn, state)
                 cursor = self._bound_backlog(conn, state, cursor, config.max_backlog)
-                while time.monotonic() < ends:
+                while time.monotonic() < ends and not self.stopping.is_set():
                     rows = [
                         dict(r)
                         for r in conn.execute(
@@ -452,36 +451,60 @@ class Exporter:
                     state["last_error_at"] = time.time()
         return None
 
-    # -- under hookmux serve --------------------------------------------------------------
+    # -- under hookmux serve: the exporter's own process ----------------------------------
 
-    def start(self, interval: float | None = None) -> None:
-        """Export in a daemon thread until :meth:`stop`."""
-        self.thread = threading.Thread(target=self._loop, args=(interval,), name="hookmux-otel", daemon=True)
-        self.thread.start()
-
-    def _loop(self, interval: float | None) -> None:
+    def run(self, parent: int | None = None) -> None:
+        """Export every ``export_interval`` seconds until :attr:`stopping` is set or the
+        process ``parent`` (the daemon) is gone, backing off while the collector fails."""
         while not self.stopping.is_set():
-            pause = interval
+            pause = 2.0
             try:
                 config, _ = self.config()
-                pause = pause or config.export_interval
+                pause = config.export_interval
                 outcome = self.export_once()
-            except Exception as exc:  # noqa: BLE001 - the thread must live on; said in status
+            except Exception as exc:  # noqa: BLE001 - the loop must live on; said in status
                 outcome = {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
             if outcome["state"] == "failed":
                 self.failures += 1
-                pause = min(MAX_BACKOFF, (pause or 2.0) * 2 ** min(self.failures, 6))
+                pause = min(MAX_BACKOFF, pause * 2 ** min(self.failures, 6))
             else:
                 self.failures = 0
-            self.stopping.wait(pause or 2.0)
+            ends = time.monotonic() + pause
+            while not self.stopping.is_set() and time.monotonic() < ends:
+                if parent is not None and os.getppid() != parent:
+                    return  # the daemon died without stopping us
+                self.stopping.wait(min(0.2, max(0.0, ends - time.monotonic())))
 
-    def stop(self, budget: float) -> None:
-        """Stop the thread, then one last export within ``budget`` seconds."""
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(budget / 2)
-        if self.thread is None or not self.thread.is_alive():
-            with contextlib.suppress(Exception):
-                self.export_once(budget=budget / 2)
+    def close(self) -> None:
         if self._sinks is not None:
             self._sinks.shutdown()
+
+
+#: Seconds the exporter process gives its last export when asked to stop.
+FINAL_EXPORT_BUDGET = 2.5
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m hookmux_otel.exporter --home HOME [--parent PID]``: the exporting process
+    ``hookmux serve`` starts; SIGTERM makes it send what is left and leave."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="hookmux-otel-exporter")
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--parent", type=int, default=None)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    exporter = Exporter(args.home, dict(os.environ))
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: exporter.stopping.set())
+    try:
+        exporter.run(args.parent)
+        exporter.stopping.clear()  # the last export is not cut short
+        exporter.export_once(wait=True, budget=FINAL_EXPORT_BUDGET)
+    finally:
+        exporter.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
