@@ -97,6 +97,7 @@ def test_wiring_of_another_environment_or_config_is_flagged(hm: Env, project: Pa
 
     hm("install", "--scope", "project", "--project-dir", str(project))
     (project / ".claude" / "hookmux.toml").write_text("[plugins.alpha]\nenabled = false\n")
+    hm("trust", "--project-dir", str(project))  # turning a plugin off needs a trusted file
     code, checks = doctor(hm, project, "--claude", fake_claude(tmp_path, "2.1.330"))
     assert problems(checks) == [
         f"{path}: differs from what install would write now (config changed?): "
@@ -112,10 +113,16 @@ def test_plugin_and_config_problems(hm: Env, project: Path, tmp_path: Path) -> N
     (project / ".claude" / "hookmux.toml").write_text(
         '[plugins.alpha]\ngreeting = 5\n[hookmux]\nhandler_timeout = "x"\n'
     )
+    toml = project / ".claude" / "hookmux.toml"
+    # untrusted: the bad values are left out (the plugin still runs) and marked
+    code, checks = doctor(hm, project, "--claude", fake_claude(tmp_path, "2.1.330"))
+    warned = [c["message"] for c in checks if c["status"] == "warn" and c["area"] == "trust"]
+    assert f'hookmux.handler_timeout = "x" from {toml} ignored: untrusted protection; in force: default' in warned
+    assert any(w.startswith(f"plugins.alpha.greeting = 5 from {toml} ignored: invalid (") for w in warned)
+    hm("trust", "--project-dir", str(project))
     code, checks = doctor(hm, project, "--claude", fake_claude(tmp_path, "2.1.330"))
     assert code == 1
     found = problems(checks)
-    toml = project / ".claude" / "hookmux.toml"
     assert f"{toml}: hookmux.handler_timeout: expected a number" in " ".join(found)
     assert f"{toml}: plugins.alpha.greeting: expected a string, got int 5" in found
     assert any(

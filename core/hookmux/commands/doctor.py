@@ -230,6 +230,7 @@ def _check_scopes(
             checks.append(Check(f"settings:{scope}", OK, f"{path}: wired for {', '.join(events)}"))
     for scope, port in http_scopes:
         _check_serve(checks, scope, project, port)
+        _check_port_owner(checks, port)
     if not wired:
         checks.append(
             Check("settings", PROBLEM, "hookmux is not wired into Claude Code: run `hookmux install`")
@@ -273,6 +274,41 @@ def _port(handler: dict[str, Any]) -> int | None:
         return urlsplit(str(handler.get("url"))).port
     except ValueError:
         return None
+
+
+def _check_trust(checks: list[Check], manifest: dict[str, Any], project: str) -> None:
+    """Each sensitive key an untrusted project file sets (ignored), and the managed files."""
+    import shlex
+
+    from hookmux.config import load_settings
+    from hookmux.routing.trustnotice import plugin_schemas
+
+    settings = load_settings(project)
+    for path in settings.managed_files:
+        checks.append(Check("trust", INFO, f"managed file {path}: its keys override every other source"))
+    ignored = settings.ignored_keys(plugin_schemas(manifest, list(settings.plugin_tables)))
+    for key in ignored:
+        why = f"invalid ({key.reason})" if key.reason else f"untrusted {key.sensitivity}"
+        checks.append(
+            Check(
+                "trust",
+                WARN,
+                f"{key.key} = {json.dumps(key.value)} from {key.file} ignored: {why}; "
+                f"in force: {key.in_force}",
+            )
+        )
+    if ignored:
+        command = f"hookmux trust --project-dir {shlex.quote(project)}"
+        checks.append(Check("trust", INFO, f"review the project's files, then `{command}` applies them"))
+
+
+def _check_port_owner(checks: list[Check], port: int | None) -> None:
+    """The http hooks' port must not be another user's: it would receive every event and the token."""
+    from hookmux.state.portowner import squatter_warning
+
+    warning = squatter_warning(port) if port is not None else None
+    if warning:
+        checks.append(Check("serve", PROBLEM, warning))
 
 
 def _check_serve(checks: list[Check], scope: str, project: str, port: int | None) -> None:
@@ -388,6 +424,7 @@ def run_checks(project: str, claude: str | None, agent: str = "claude") -> list[
     manifest = _check_manifest(checks, home)
     if manifest is not None:
         _check_plugins(checks, manifest, project)
+        _check_trust(checks, manifest, project)
     _check_home(checks, home)
     if agent in ("claude", "all"):
         uses_if = _check_scopes(checks, project, exe, manifest)

@@ -220,9 +220,23 @@ def ensure_main(argv: list[str]) -> int:
         _, problem = ensure(hookmux_home(), port, session_pid=os.getppid())
     except Exception as exc:  # noqa: BLE001 - a hook never fails on this
         problem = f"hookmux serve cannot be started: {type(exc).__name__}: {exc}"
+    if problem and port:
+        # Our daemon does not hold the hooks' port: whoever does receives every event.
+        problem = _squatted(port, problem)
     if problem:
         print(f"hookmux: {problem}", file=sys.stderr)
         import json
 
         sys.stdout.write(json.dumps({"systemMessage": f"hookmux: {problem}"}))
     return 0
+
+
+def _squatted(port: int, problem: str) -> str:
+    """``problem``, led by a loud warning when another user's process listens on ``port``."""
+    from hookmux.state.portowner import squatter_warning
+
+    try:
+        warning = squatter_warning(port)
+    except Exception:  # noqa: BLE001 - the check must not cost the hook its answer
+        return problem
+    return f"{warning} ({problem})" if warning else problem
