@@ -117,7 +117,10 @@ def test_plugin_and_config_problems(hm: Env, project: Path, tmp_path: Path) -> N
     # untrusted: the bad values are left out (the plugin still runs) and marked
     code, checks = doctor(hm, project, "--claude", fake_claude(tmp_path, "2.1.330"))
     warned = [c["message"] for c in checks if c["status"] == "warn" and c["area"] == "trust"]
-    assert f'hookmux.handler_timeout = "x" from {toml} ignored: untrusted protection; in force: default' in warned
+    assert (
+        f'hookmux.handler_timeout = "x" from {toml} ignored: untrusted protection; in force: default'
+        in warned
+    )
     assert any(w.startswith(f"plugins.alpha.greeting = 5 from {toml} ignored: invalid (") for w in warned)
     hm("trust", "--project-dir", str(project))
     code, checks = doctor(hm, project, "--claude", fake_claude(tmp_path, "2.1.330"))
