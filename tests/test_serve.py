@@ -99,6 +99,12 @@ def test_health_and_metrics(env: dict[str, str], tmp_path: Path) -> None:
         assert 'hookmux_serve_requests_total{transport="http",outcome="answered"} 1' in text
         assert 'hookmux_serve_requests_total{transport="relay",outcome="answered"} 1' in text
         assert 'hookmux_events_total{event="PreToolUse"} 2' in text  # the store's records
+        # latency in Prometheus' base unit; the _ms name stays one release (deprecated)
+        seconds = [line for line in text.splitlines() if line.startswith("hookmux_handler_duration_seconds{")]
+        millis = [line for line in text.splitlines() if line.startswith("hookmux_handler_duration_ms{")]
+        assert len(seconds) == len(millis) > 0
+        for s_line, ms_line in zip(seconds, millis, strict=True):
+            assert float(s_line.split()[-1]) == pytest.approx(float(ms_line.split()[-1]) / 1000, abs=1e-6)
         for gauge in ("in_flight", "hung_threads", "uptime_seconds", "resident_memory_bytes"):
             assert f"# TYPE hookmux_serve_{gauge} gauge" in text
         status_json = json.loads(daemon.hookmux("serve", "status", "--json").stdout)
