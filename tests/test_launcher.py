@@ -149,3 +149,21 @@ def test_the_wired_command_imports_no_re_with_the_pip_python_bundles(
         assert "hookmux.entry.route" in modules  # the measurement works
         assert "re" not in modules and "runpy" not in modules, sorted(modules)
         assert "re" in imports(str(script), event)  # what pip's script would have cost
+
+
+def test_a_launcher_whose_venv_lost_hookmux_says_so_in_one_line(tmp_path: Path) -> None:
+    from hookmux.state.launcher import launcher_text
+
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True, timeout=120)
+    python = str(tmp_path / "bare" / "bin" / "python")
+    launcher = tmp_path / "hookmux"
+    launcher.write_text(launcher_text(python))
+    launcher.chmod(0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    proc = subprocess.run(
+        [str(launcher), "run"], input=b"{}", capture_output=True, env=env, timeout=60, check=False
+    )
+    assert proc.returncode == 1 and proc.stdout == b""  # never 2: that would block the event
+    [line] = proc.stderr.decode().splitlines()
+    assert line.startswith("hookmux: cannot start (No module named 'hookmux')") and python in line

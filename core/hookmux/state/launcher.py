@@ -61,7 +61,11 @@ def launcher_text(python: str | None = None) -> str:
         f"{_MARK} for {python}: written by `hookmux install`, checked by `hookmux doctor`.\n"
         "# The console script's entry point, without what pip's scripts import first (re).\n"
         "import sys\n"
-        "from hookmux.__main__ import main\n"
+        "try:\n"
+        "    from hookmux.__main__ import main\n"
+        "except ImportError as exc:\n"
+        '    sys.exit(f"hookmux: cannot start ({exc}): is hookmux still installed for {sys.executable}? "\n'
+        '             "Run `hookmux install` (or `hookmux uninstall`) from the venv hookmux is in.")\n'
         "sys.exit(main())\n"
     )
 
