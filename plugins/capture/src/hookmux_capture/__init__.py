@@ -13,7 +13,7 @@ a line in ``hookmux status`` come from :mod:`hookmux_capture.commands`.
 from __future__ import annotations
 
 from hookmux import hookimpl
-from hookmux.protocol.events import EVENT_NAMES, hookspec_name
+from hookmux.protocol.events import AGENT_EVENTS, EVENT_NAMES, hookspec_name
 from hookmux_capture import writer
 from hookmux_capture.config import Config
 
@@ -85,7 +85,7 @@ def _handler(event: str) -> tuple[str, Callable[[HookContext], None]]:
 
 #: event name -> its handler's function name
 HANDLERS: dict[str, str] = {}
-for _event in EVENT_NAMES:
+for _event in (*EVENT_NAMES, *AGENT_EVENTS):  # every agent's events (Codex's, Gemini CLI's own too)
     _name, _function = _handler(_event)
     globals()[_name] = _function
     HANDLERS[_event] = _name
