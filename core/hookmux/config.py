@@ -234,7 +234,7 @@ class CoreConfig:
     :ivar serve: ``hookmux run`` starts ``hookmux serve`` in the background when it
         answers an event itself (``HOOKMUX_SERVE=0`` also stops relaying to one).
     :ivar serve_port: the loopback port of ``hookmux serve``'s http hooks
-        (default 61000 + uid % 4500).
+        (default: the home's own, see :mod:`hookmux.state.ports`).
     :ivar serve_idle: seconds without events after which ``hookmux serve`` exits
         (never while a Claude Code session it serves http hooks for is alive).
     :ivar serve_max_body: largest http hook body ``hookmux serve`` reads.
