@@ -234,3 +234,158 @@ class HookmuxCLI:
 def hookmux_cli(tmp_path: Path) -> Iterator[HookmuxCLI]:
     """A :class:`HookmuxCLI` with ``$HOOKMUX_HOME`` and the user config in ``tmp_path``."""
     yield HookmuxCLI(tmp_path / "hookmux-home", tmp_path / "config")
+
+
+# -- the trust model (docs/plugins.md, "Trust") ---------------------------------------
+
+
+def sensitive_keys(schema: type[Any]) -> list[str]:
+    """The keys of a config class declared ``destination`` or ``protection``."""
+    from hookmux.config import PLAIN, TRUST_KEY
+
+    return [f.name for f in attrs.fields(schema) if f.metadata.get(TRUST_KEY, PLAIN) != PLAIN]
+
+
+def declared_trust(schema: type[Any]) -> dict[str, str]:
+    """key -> ``destination`` or ``protection``, as the config class declares them."""
+    from hookmux.config import TRUST_KEY
+
+    return {name: str(attrs.fields_dict(schema)[name].metadata[TRUST_KEY]) for name in sensitive_keys(schema)}
+
+
+def readme_trust_table(text: str) -> dict[str, str]:
+    """key -> sensitivity from a README's ``### Trust`` table (rows ``| `key` | destination | why |``;
+    plain rows are left out), to hold the README to what the code declares."""
+    section = text.partition("### Trust")[2].partition("\n#")[0]
+    found = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not cells[1]:
+            continue
+        kind = cells[1].split()[0]
+        if kind not in ("destination", "protection"):
+            continue
+        for cell in cells[0].split(","):
+            key = cell.strip().strip("`")
+            if key and key != "enabled":
+                found[key] = kind
+    return found
+
+
+def _weakening_values(field: attrs.Attribute[Any], base: Path) -> list[Any]:
+    """Values for ``field`` (as TOML would give them), two at least where it can."""
+    import typing
+
+    kind = field.type
+    args = typing.get_args(kind)
+    origin = typing.get_origin(kind)
+    default = field.default
+    candidates: list[Any] = []
+    if kind is bool or (origin is None and isinstance(default, bool)):
+        candidates = [True, False]
+    elif origin is typing.Literal:
+        candidates = list(args)
+    elif any(typing.get_origin(a) is typing.Literal for a in args):
+        candidates = [v for a in args if typing.get_origin(a) is typing.Literal for v in typing.get_args(a)]
+    elif origin is tuple or any(typing.get_origin(a) is tuple for a in args):
+        candidates = [["PreToolUse"], []]
+    elif kind is str or str in args:
+        name = field.name.lower()
+        is_url = "url" in name or (isinstance(default, str) and "://" in default)
+        # a "remote" destination is another loopback port: nothing resolves or leaves the machine
+        candidates = (
+            ["http://127.0.0.1:9/elsewhere", "http://127.0.0.1:8/managed"]
+            if is_url
+            else [str(base / "elsewhere"), str(base / "managed")]
+        )
+    elif kind is int or int in args:
+        candidates = [(default if isinstance(default, int) else 1) * 3 + 1, 1]
+    elif kind is float or float in args:
+        candidates = [float(default if isinstance(default, (int, float)) else 1.0) * 3 + 1.0, 0.5]
+    return candidates
+
+
+def check_sensitive_key(plugin: str, schema: type[Any], key: str, tmp_path: Path, value: Any = None) -> None:
+    """Assert what the trust model promises for one sensitive key of ``plugin``'s config:
+    ignored from an untrusted project file, applied once ``hookmux trust`` (the real
+    command) trusted it, ignored again after the file changed, always applied from the
+    user file, and never over the managed file's value.
+
+    :param value: the project's value (TOML-shaped); by default one that differs from
+        the default and that the key's ``safer`` predicate does not accept.
+    """
+    from hookmux.config import harmless_for, load_settings
+
+    attrs.resolve_types(schema)
+    field = attrs.fields_dict(schema)[key]
+    default = field.default
+    candidates = _weakening_values(field, tmp_path)
+    # What is in force without the project: the default, or (when the default is already the
+    # weakest value, e.g. a switch a project may only turn off) a user's value.
+    baseline: Any = default
+    harmless = harmless_for(field)
+    for base in [default, *candidates]:
+        if value is None:
+            weaker = [v for v in candidates if not harmless(v, base)]
+            if weaker:
+                value, baseline = weaker[0], base
+                break
+        elif not harmless(value, base):
+            baseline = base
+            break
+    assert value is not None, f"no test value for {plugin}.{key}: pass one"
+    managed = next(v for v in [*candidates, _toml_shaped(default)] if v != value)
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True, exist_ok=True)
+    project_file = project / ".claude" / "hookmux.toml"
+    user_file = tmp_path / "config" / "hookmux" / "config.toml"
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    managed_file = tmp_path / "managed.toml"
+    environ = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOOKMUX_HOME": str(tmp_path / "hookmux-home"),
+        "HOOKMUX_MANAGED_CONFIG": str(managed_file),
+        "PATH": os.environ.get("PATH", ""),
+    }
+    table = f"[plugins.{plugin}]\n{key} = {json.dumps(value)}\n"
+    user_table = "" if baseline is default else f"[plugins.{plugin}]\n{key} = {json.dumps(baseline)}\n"
+    user_file.write_text(user_table)
+
+    def applied() -> Any:
+        config, errors = load_settings(str(project), environ).plugin_config(plugin, schema)
+        assert not errors, errors
+        return getattr(config, key)
+
+    def same(a: Any, b: Any) -> bool:
+        return (list(a) if isinstance(a, tuple) else a) == (list(b) if isinstance(b, tuple) else b)
+
+    def trust() -> None:
+        proc = subprocess.run(
+            [hookmux_executable(), "trust", "--project-dir", str(project)],
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+
+    project_file.write_text(table)
+    assert same(applied(), baseline), f"{plugin}.{key} applied from an untrusted project file"
+    ignored = load_settings(str(project), environ).ignored_keys({plugin: schema})
+    assert [k.key for k in ignored] == [f"plugins.{plugin}.{key}"], ignored
+    trust()
+    assert same(applied(), value), f"{plugin}.{key} not applied from a trusted project file"
+    project_file.write_text(table + "# changed\n")
+    assert same(applied(), baseline), f"{plugin}.{key} applied from a project file changed since trusted"
+    project_file.unlink()
+    user_file.write_text(table)
+    assert same(applied(), value), f"{plugin}.{key} not applied from the user file"
+    project_file.write_text(table)
+    trust()
+    managed_file.write_text(f"[plugins.{plugin}]\n{key} = {json.dumps(managed)}\n")
+    assert same(applied(), managed), f"{plugin}.{key} from the user or a project overrode the managed file"
+
+
+def _toml_shaped(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

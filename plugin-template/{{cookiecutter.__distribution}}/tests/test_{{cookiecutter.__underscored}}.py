@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hookmux.testing import HookmuxCLI, make_event, run_event
+from hookmux.testing import (
+    HookmuxCLI,
+    check_sensitive_key,
+    make_event,
+    run_event,
+    sensitive_keys,
+)
 
 import {{ cookiecutter.__module }} as plugin
 
@@ -99,6 +105,13 @@ def test_a_repository_cannot_weaken_the_guard(
     (tmp_path / ".claude" / "hookmux.toml").write_text(f'[plugins.{NAME}]\ndecision = "ask"\n')
     run = run_event(bash("git push --force", tmp_path), plugins={NAME: plugin})
     assert decision(run.output)[0] == "deny"
+
+
+@pytest.mark.parametrize("key", sensitive_keys(plugin.Config))
+def test_a_sensitive_key_needs_the_users_trust(key: str, tmp_path: Path) -> None:
+    """From a project file: ignored until `hookmux trust`, again after a change; the user
+    file always applies; the managed file always wins."""
+    check_sensitive_key(NAME, plugin.Config, key, tmp_path)
 
 
 def test_through_the_real_hookmux_run(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
