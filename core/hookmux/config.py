@@ -746,7 +746,7 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
             core = attrs.evolve(core, handler_timeout=CoreConfig().handler_timeout)
     else:
         errors.append(f"{settings._where('hookmux')}: hookmux: expected a table")
-    return Settings(
+    settings = Settings(
         core=core,
         plugin_tables=plugin_tables,
         sources=sources,
@@ -755,6 +755,8 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
         ignored=tuple(ignored),
         trust_directory=draft.trust_directory,
     )
+    settings._trusted.update(draft._trusted)  # each file's trust is looked up once
+    return settings
 
 
 def _revert(
