@@ -495,6 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--parent", type=int, default=None)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    with contextlib.suppress(OSError):
+        os.nice(10)  # background work: the daemon and the hooks' processes come first for the CPU
     exporter = Exporter(args.home, dict(os.environ))
     signal.signal(signal.SIGTERM, lambda _signum, _frame: exporter.stopping.set())
     try:
