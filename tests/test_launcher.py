@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from test_doctor import fake_claude
-from test_install import Env
+from test_install import Env, console_script_python
 
 from hookmux.testing import HookmuxCLI, make_event
 
@@ -51,6 +51,19 @@ def test_install_writes_a_private_launcher_and_keeps_it_current(
     text = path.read_text()
     assert "import re" not in text and "from hookmux.__main__ import main" in text
     assert not doctor_problems(hm, project, tmp_path)
+
+    # The same venv through another name of its interpreter: the same launcher, nothing to do.
+    console_python = console_script_python()
+    other = next(
+        str(p)
+        for name in ("python3", "python", f"python3.{sys.version_info[1]}")
+        if (p := Path(console_python).with_name(name)).exists() and str(p) != console_python
+    )
+    again = subprocess.run([other, "-m", "hookmux", "install", "--scope", "project", "--project-dir", str(project)],
+                           env=hm.env(), capture_output=True, text=True, check=False)  # fmt: skip
+    assert "already up to date" in again.stdout, again.stdout + again.stderr
+    assert not doctor_problems(hm, project, tmp_path)
+    assert text == path.read_text()
 
     # An older or damaged launcher is named by doctor and rewritten by install.
     path.write_text(text.replace("sys.exit(main())", "main()"))

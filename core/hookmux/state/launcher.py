@@ -49,8 +49,20 @@ def launchers_dir(home: str) -> str:
 def launcher_path(home: str, python: str | None = None) -> str:
     """Where the launcher for ``python`` (default: this interpreter) lives under ``home``."""
     python = python or interpreter()
-    key = zlib.crc32(os.fsencode(python))
+    # keyed by the interpreter's directory: `python` and `python3.11` of one venv share it
+    key = zlib.crc32(os.fsencode(os.path.dirname(python)))
     return os.path.join(launchers_dir(home), f"{key:08x}", NAME)
+
+
+def same_interpreter(first: str, second: str) -> bool:
+    """Do two interpreter paths start the same environment (``python`` and ``python3.11``
+    of one venv: the same directory, links to the same binary)?"""
+    if first == second:
+        return True
+    try:
+        return os.path.dirname(first) == os.path.dirname(second) and os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def launcher_text(python: str | None = None) -> str:
@@ -83,18 +95,12 @@ def unusable_reason(python: str | None = None) -> str | None:
 def write_launcher(home: str) -> str:
     """Write (or rewrite, when its text differs) this environment's launcher; its path."""
     path = launcher_path(home)
-    text = launcher_text()
-    try:
-        with open(path, encoding="utf-8") as fh:
-            current = fh.read()
-        fresh = current == text and os.access(path, os.X_OK)
-    except (OSError, UnicodeDecodeError):
-        fresh = False
-    if not fresh:
-        ensure_private_dir(launchers_dir(home))  # makedirs gives the mode to the leaf only
-        ensure_private_dir(os.path.dirname(path))
-        atomic_write(path, text.encode("utf-8"), 0o700)
-        os.chmod(path, 0o700)  # atomic_write's mode went through the umask
+    if launcher_problem(path) is None:
+        return path  # current (possibly naming this venv's `python3.11` for our `python`)
+    ensure_private_dir(launchers_dir(home))  # makedirs gives the mode to the leaf only
+    ensure_private_dir(os.path.dirname(path))
+    atomic_write(path, launcher_text().encode("utf-8"), 0o700)
+    os.chmod(path, 0o700)  # atomic_write's mode went through the umask
     return path
 
 
@@ -124,14 +130,14 @@ def launcher_problem(path: str) -> str | None:
         return f"{path} is not a hookmux launcher"
     if not os.access(python, os.X_OK):
         return f"{path} starts {python}, which no longer exists (the environment moved or was deleted)"
-    if python != interpreter():
+    if not same_interpreter(python, interpreter()):
         return f"{path} starts {python}, not this environment's {interpreter()}"
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         return f"{path} cannot be read: {exc}"
-    if text != launcher_text():
+    if text != launcher_text(python):
         return f"{path} was written by another version of hookmux"
     if not os.access(path, os.X_OK):
         return f"{path} is not executable"
