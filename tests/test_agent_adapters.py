@@ -438,3 +438,18 @@ def test_the_daemon_answers_another_agent_as_the_process_does(hookmux_cli: Hookm
     assert relayed.returncode == 0 and json.loads(relayed.stdout) == alone.output
     assert alone.output == {"decision": "deny", "reason": "alpha refuses 'hmtest-deny x'"}
     assert stats["requests_relay"] == 1  # the daemon answered it, not a fallback in the process
+
+
+def test_a_gemini_shell_command_that_exits_non_zero_is_a_failure_as_in_claude_code() -> None:
+    payload = dict(first("gemini", "AfterTool", "run_shell_command"))
+    payload["tool_response"] = {
+        "llmContent": "<untrusted_context>\nOutput: 1 failed, 2 passed\nExit Code: 1\nProcess Group PGID: 9\n"
+        "</untrusted_context>",
+        "returnDisplay": "",
+    }
+    raw = gemini.to_canonical(payload)
+    assert raw["hook_event_name"] == "PostToolUseFailure"
+    assert raw["error"] == "Exit code 1\n1 failed, 2 passed"
+    assert raw["tool_response"]["stdout"] == "1 failed, 2 passed"
+    ok = gemini.to_canonical(first("gemini", "AfterTool", "run_shell_command"))
+    assert ok["hook_event_name"] == "PostToolUse" and ok["tool_response"]["stdout"] == "hello"

@@ -200,16 +200,18 @@ def _drive(api: str, root: Path, env: dict[str, str], cwd: Path, argv: list[str]
     isolated = netns_available()
     driver = [sys.executable, str(_HERE / "netns_driver.py"), str(work / "spec.json")]
     command = ["unshare", "-n", *driver] if isolated else driver
+    driven = None
     try:
-        subprocess.run(command, env={**os.environ, RUN_ID_VAR: run_id}, stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=timeout + 120, check=False)  # fmt: skip
+        driven = subprocess.run(command, env={**os.environ, RUN_ID_VAR: run_id}, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=timeout + 120, check=False)  # fmt: skip
     finally:
         _end_leftovers(run_id)
     try:
         result = json.loads((work / "result.json").read_text())
     except (OSError, ValueError):
-        result = {"returncode": -1, "stdout": "", "stderr": "the driver left no result", "timed_out": True,
-                  "duration": 0.0}  # fmt: skip
+        why = driven.stderr[-3000:] if driven is not None else ""
+        result = {"returncode": -1, "stdout": "", "stderr": f"the driver left no result:\n{why}",
+                  "timed_out": False, "duration": 0.0}  # fmt: skip
     log = work / "requests.ndjson"
     requests = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return AgentRun(result["returncode"], result["stdout"], result["stderr"], result["timed_out"],

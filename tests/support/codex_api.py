@@ -8,7 +8,7 @@ script; its markers plan the tool calls of the turn, made one per request until 
 its output, then the model answers with text echoing the last tool output:
 
 * ``[[cmd:COMMAND]]``: one shell call (``exec_command``);
-* ``[[repeat:N:COMMAND]]``: N shell calls;
+* ``[[repeat:N:COMMAND]]``: N shell calls, ``{n}`` in COMMAND counting 1..N;
 * ``[[patch64:BASE64]]``: one ``apply_patch`` call with the decoded patch text.
 
 A last user message without a marker (a Stop hook's continuation) gets a text answer.
@@ -45,7 +45,7 @@ def plan(prompt: str) -> list[tuple[str, str]]:
             calls.append(("shell", value))
         elif kind == "repeat":
             count, _, command = value.partition(":")
-            calls.extend(("shell", command) for _ in range(int(count)))
+            calls.extend(("shell", command.replace("{n}", str(n))) for n in range(1, int(count) + 1))
         else:
             calls.append(("patch", base64.b64decode(value).decode()))
     return calls

@@ -8,7 +8,8 @@ markers plan the turn's tool calls, made one per request until each has its resp
 then the model answers with text echoing the last response and any ``<hook_context>``:
 
 * ``[[cmd:COMMAND]]``: one ``run_shell_command``;
-* ``[[repeat:N:COMMAND]]``: N of them;
+* ``[[repeat:N:COMMAND]]``: N of them, ``{n}`` in COMMAND counting 1..N (Gemini CLI stops
+  a loop of identical calls);
 * ``[[write64:PATH:BASE64]]``: one ``write_file`` of the decoded content.
 
 Side calls asking for JSON get a value fitting their schema.
@@ -42,8 +43,8 @@ def plan(prompt: str) -> list[tuple[str, dict[str, Any]]]:
         elif kind == "repeat":
             count, _, command = value.partition(":")
             calls.extend(
-                ("run_shell_command", {"command": command, "description": "scripted"})
-                for _ in range(int(count))
+                ("run_shell_command", {"command": command.replace("{n}", str(n)), "description": "scripted"})
+                for n in range(1, int(count) + 1)
             )
         else:
             path, _, data = value.partition(":")

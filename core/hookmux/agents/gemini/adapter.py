@@ -186,8 +186,14 @@ def _tool_response(out: dict[str, Any], tool: str, original: dict[str, Any]) -> 
     content, display = response.get("llmContent"), response.get("returnDisplay")
     text = content if isinstance(content, str) else ""
     if tool == "run_shell_command":
-        stdout = display if isinstance(display, str) and display else text
+        output, trailer = shell_result(text)
+        stdout = display if isinstance(display, str) and display else output
         out["tool_response"] = {"stdout": stdout, "stderr": "", "interrupted": False, "isImage": False}
+        code = trailer.get("Exit Code", "")
+        if code.lstrip("-").isdigit() and int(code) != 0 and out["hook_event_name"] == "PostToolUse":
+            # as Claude Code reports a command that exited non-zero
+            out["hook_event_name"] = "PostToolUseFailure"
+            out["error"] = f"Exit code {code}\n{stdout}".rstrip("\n")
     elif tool in ("write_file", "replace") and isinstance(display, dict):
         converted = {
             "filePath": display.get("filePath") or out["tool_input"].get("file_path"),
@@ -203,6 +209,29 @@ def _tool_response(out: dict[str, Any], tool: str, original: dict[str, Any]) -> 
     elif tool == "read_file":
         path = out["tool_input"].get("file_path")
         out["tool_response"] = {"type": "text", "file": {"filePath": path, "content": text}}
+
+
+_SHELL_TRAILER = ("Error", "Exit Code", "Signal", "Background PIDs", "Process Group PGID")
+
+
+def shell_result(llm_content: str) -> tuple[str, dict[str, str]]:
+    """The shell tool's ``llmContent`` (``Output: ...`` then ``Exit Code: N``, ``Process Group
+    PGID: N``, ... lines, wrapped in ``<untrusted_context>``): (the output, the trailer)."""
+    text = llm_content.strip()
+    if text.startswith("<untrusted_context>") and text.endswith("</untrusted_context>"):
+        text = text[len("<untrusted_context>") : -len("</untrusted_context>")].strip("\n")
+    lines = text.split("\n")
+    trailer: dict[str, str] = {}
+    while lines:
+        key, sep, value = lines[-1].partition(": ")
+        if not sep or key not in _SHELL_TRAILER:
+            break
+        trailer[key] = value
+        lines.pop()
+    output = "\n".join(lines)
+    return output.removeprefix("Output: ").removesuffix("(empty)") if output.startswith(
+        "Output: "
+    ) else output, trailer
 
 
 def _value_out(path: Path, value: Any, raw: Mapping[str, Any]) -> tuple[Any, str | None]:

@@ -9,7 +9,8 @@ and written directly; no server, no embeddings.
 * SessionStart: report a GHAP orphaned by an earlier session, start the new
   session, reset the tool count, inject the GHAP instructions and the top values.
 * PreToolUse (every tool): count the call; every ``check_frequency`` calls while
-  a GHAP is active, a check-in showing it reaches the model.
+  a GHAP is active, a check-in showing it reaches the model (Gemini CLI takes context
+  only after a tool: there it comes with the call's result).
 * PostToolUse / PostToolUseFailure (Bash tests and builds): the outcome, and with
   a GHAP active, the request to resolve it.
 * UserPromptSubmit: the learned values.
@@ -85,6 +86,34 @@ def hookmux_post_tool_use_failure(
     from hookmux_ghap import hooks
 
     return hooks.post_tool_use_failure(event, ctx)
+
+
+@hookimpl(agents=["gemini"], specname="hookmux_post_tool_use")
+def check_in_after_tool(event: PostToolUse, ctx: HookContext) -> PostToolUseAnswer | None:
+    """Gemini CLI: the check-in the call made due, with its result (AfterTool takes context)."""
+    from hookmux_ghap import hooks
+
+    text = hooks.check_in_after_tool(event, ctx)
+    if text is None:
+        return None
+    from hookmux.protocol.answers import PostToolUseAnswer
+
+    return PostToolUseAnswer(additional_context=text)
+
+
+@hookimpl(agents=["gemini"], specname="hookmux_post_tool_use_failure")
+def check_in_after_failed_tool(
+    event: PostToolUseFailure, ctx: HookContext
+) -> PostToolUseFailureAnswer | None:
+    """Gemini CLI: as :func:`check_in_after_tool`, for a call that failed."""
+    from hookmux_ghap import hooks
+
+    text = hooks.check_in_after_tool(event, ctx)
+    if text is None:
+        return None
+    from hookmux.protocol.answers import PostToolUseFailureAnswer
+
+    return PostToolUseFailureAnswer(additional_context=text)
 
 
 @hookimpl

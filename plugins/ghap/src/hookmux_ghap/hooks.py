@@ -100,14 +100,45 @@ def session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswer:
     return SessionStartAnswer(additional_context=text)
 
 
-def pre_tool_use(_event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | None:
+def pre_tool_use(event: PreToolUse, ctx: HookContext) -> PreToolUseAnswer | None:
     settings = settings_for(ctx)
     _count, due = journal_for(settings).count_tool_call(settings.frequency)
     if due is None:
         return None
+    text = texts.check_in(due, settings.frequency)
+    if ctx.agent == "gemini":
+        # Gemini CLI takes context after the tool (AfterTool), not before it: the check-in
+        # waits for this call's result (check_in_after_tool).
+        _pending_file(ctx, event.session_id, write=text)
+        return None
     from hookmux.protocol.answers import PreToolUseAnswer
 
-    return PreToolUseAnswer(additional_context=texts.check_in(due, settings.frequency))
+    return PreToolUseAnswer(additional_context=text)
+
+
+def _pending_file(ctx: HookContext, session_id: str, write: str | None = None) -> str | None:
+    """Write the check-in due for ``session_id``, or (``write`` None) take it: its text or None."""
+    import hashlib
+
+    key = hashlib.blake2b(session_id.encode(), digest_size=8).hexdigest()
+    path = os.path.join(ctx.state_dir, f"check-in-{key}.txt")
+    if write is not None:
+        from hookmux.state.paths import atomic_write
+
+        atomic_write(path, write.encode("utf-8"))
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        os.unlink(path)
+    except OSError:
+        return None
+    return text or None
+
+
+def check_in_after_tool(event: PostToolUse | PostToolUseFailure, ctx: HookContext) -> str | None:
+    """The check-in a Gemini CLI tool call made due, for its AfterTool answer."""
+    return _pending_file(ctx, event.session_id)
 
 
 def user_prompt_submit(_event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnswer | None:
@@ -129,6 +160,8 @@ def _outcome_text(
     if kind is None:
         return None
     counts = parse_counts(output)
+    if counts is None and ctx.agent == "codex":
+        return None  # Codex sends the output but no exit code: without a summary, nothing is known
     if counts is not None and counts[1] > 0:
         success = False  # `pytest | tail` exits 0; the summary does not lie
     settings = settings_for(ctx)
