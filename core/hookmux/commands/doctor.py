@@ -337,7 +337,9 @@ def _check_serve(checks: list[Check], scope: str, project: str, port: int | None
         )
     info = control.ping(home)
     holder = port_holder(port) if port is not None else None
-    taken = holder is not None and (info is None or info.get("http_port") != str(port))
+    # another user's listener is the port owner check's (a security problem of its own)
+    mine = holder is not None and holder.get("uid") in (None, os.getuid())
+    taken = mine and (info is None or info.get("http_port") != str(port))
     if taken and port is not None and holder is not None:
         # Another process answers the hooks' URL: they fail (or reach a stranger).
         checks.append(

@@ -74,8 +74,13 @@ def free_port_near(start: int) -> int | None:
     return None
 
 
+#: Local addresses (as /proc/net writes them) whose listener takes 127.0.0.1:<port>, or
+#: keeps a daemon from binding it: 127.0.0.1, 0.0.0.0, ::, ::ffff:127.0.0.1.
+_LOOPBACK_HEX = frozenset({"0100007F", "00000000", "0" * 32, "0000000000000000FFFF00000100007F"})
+
+
 def _listening_inodes(port: int) -> set[str]:
-    """Socket inodes listening on ``port`` (IPv4 and IPv6, any address), from /proc/net."""
+    """Inodes of the sockets listening where 127.0.0.1:``port`` arrives, from /proc/net."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -87,7 +92,8 @@ def _listening_inodes(port: int) -> set[str]:
             fields = line.split()
             if len(fields) < 10 or fields[3] != "0A":  # 0A: LISTEN
                 continue
-            if int(fields[1].rpartition(":")[2], 16) == port:
+            address, _, port_hex = fields[1].rpartition(":")
+            if int(port_hex, 16) == port and address.upper() in _LOOPBACK_HEX:
                 inodes.add(fields[9])
     return inodes
 
