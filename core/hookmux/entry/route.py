@@ -105,11 +105,13 @@ def matching_handlers(
     disabled = environ.get("HOOKMUX_DISABLED", "")
     off = {p.strip() for p in disabled.split(",")} if disabled else set()
     only = environ.get("HOOKMUX_PLUGINS")  # a load filter, like LLM_LOAD_PLUGINS
-    required = managed_required(environ) if off or only is not None else set()
-    off -= required
     if only is not None:
-        keep = {p.strip() for p in only.split(",") if p.strip()} | required
+        keep = {p.strip() for p in only.split(",") if p.strip()}
+        if any(h["plugin"] not in keep for h in handlers):
+            keep |= managed_required(environ)
         handlers = [h for h in handlers if h["plugin"] in keep]
+    if off and any(h["plugin"] in off for h in handlers):
+        off = off - managed_required(environ)
     field = MATCHER_FIELD.get(raw["hook_event_name"])  # None for another agent's own events
     cwd = raw.get("cwd")
     roots = [project_dir(cwd, environ)]
