@@ -118,14 +118,18 @@ def main() -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="hookmux-ab-"))
     try:
-        print(f"building {args.baseline} and the working tree in {scratch} ...", flush=True)
+        print(f"building {args.baseline} and {args.tree or 'the working tree'} in {scratch} ...", flush=True)
         sides = [
             Side(
                 "baseline",
                 build(checkout(args.baseline, scratch / "src-baseline"), scratch / "venv-a"),
                 scratch,
             ),
-            Side("tree", build(ROOT, scratch / "venv-b"), scratch),
+            Side(
+                "tree",
+                build(checkout(args.tree, scratch / "src-tree") if args.tree else ROOT, scratch / "venv-b"),
+                scratch,
+            ),
         ]
         return measure(sides, args)
     finally:
