@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -100,20 +101,40 @@ def _imported(proc: subprocess.CompletedProcess[bytes]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def bundled_pip_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv of the oldest supported Python with the pip it bundles, hookmux installed from
-    the checkout as a user would (`python3 -m venv .venv && .venv/bin/pip install .`)."""
+    """A venv of the oldest supported Python with the pip it bundles, hookmux installed into it
+    by that pip from a wheel of the checkout, as `python3 -m venv .venv && .venv/bin/pip install .`
+    leaves it. Offline: the wheel is built here, and the dependencies are this environment's
+    (a .pth file names a directory of links to them: no plugin, no hookmux among them)."""
     if sys.version_info[:2] != OLDEST_PYTHON:
         pytest.skip(
             f"needs Python {OLDEST_PYTHON[0]}.{OLDEST_PYTHON[1]}, whose bundled pip writes slow scripts"
         )
     root = tmp_path_factory.mktemp("bundled-pip")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "PIP_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    env.update(HOME=str(root / "home"), PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    wheels = root / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(wheels), str(REPO)], env=env, check=True, timeout=300, capture_output=True)  # fmt: skip
     base = getattr(sys, "_base_executable", sys.executable)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "PIP_", "VIRTUAL_ENV"))}
-    env["HOME"] = str(root / "home")
-    subprocess.run([base, "-m", "venv", str(root / "venv")], env=env, check=True, timeout=120)
-    subprocess.run([str(root / "venv" / "bin" / "pip"), "install", "-q", str(REPO)], env=env, check=True,
+    venv = root / "venv"
+    subprocess.run([base, "-m", "venv", str(venv)], env=env, check=True, timeout=120)
+    deps = root / "deps"
+    deps.mkdir()
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    for entry in purelib.iterdir():
+        if not entry.name.startswith(
+            ("hookmux", "_hookmux", "__editable__", "pip", "_distutils", "setuptools")
+        ):
+            (deps / entry.name).symlink_to(entry)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          env=env, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    (Path(site) / "test-dependencies.pth").write_text(f"{deps}\n")
+    [wheel] = wheels.glob("hookmux-*.whl")
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", str(wheel)], env=env, check=True,
                    timeout=300, capture_output=True)  # fmt: skip
-    return root / "venv"
+    return venv
 
 
 def test_the_wired_command_imports_no_re_with_the_pip_python_bundles(
