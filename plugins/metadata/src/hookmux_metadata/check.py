@@ -24,6 +24,16 @@ METADATA = ("metadata.json",)
 STASH_TTL = 3600.0
 
 
+def patched_content(changes: list[Any], path: str) -> str | None:
+    """A Codex ``apply_patch`` (its adapter lists every file it touches with the content after
+    it): ``path``'s content after the patch, or None (deleted, or a hunk that does not apply)."""
+    for change in changes:
+        if isinstance(change, Mapping) and change.get("file_path") == path:
+            content = change.get("content")
+            return content if isinstance(content, str) else None
+    return None
+
+
 def reason_for(
     tool_input: Mapping[str, Any], raw: Mapping[str, Any], ctx: HookContext, config: Config
 ) -> str | None:
@@ -38,7 +48,11 @@ def reason_for(
     old_status = status_of(current)
     _stash(ctx, old_status)
     tool = str(raw.get("tool_name"))
-    after = apply_tool(tool, tool_input, current)
+    changes = tool_input.get("changes")
+    if isinstance(changes, list):
+        after = patched_content(changes, target.path)
+    else:
+        after = apply_tool(tool, tool_input, current)
     if after is None:
         return None  # the edit does not apply; the tool says so itself
     metadata, error = parse(after)

@@ -72,12 +72,26 @@ def locate(
     ``tool_input.file_path`` may be absolute or relative to the event's cwd
     (SpecWeave's hooks accept both). It counts only when it lies inside the
     project (after resolving symlinks), directly in an increment folder, and not
-    under ``_archive``.
+    under ``_archive``. A Codex ``apply_patch`` (``tool_input.changes``, one per file)
+    counts by the first of its files that does.
     """
     tool_input = raw.get("tool_input")
-    path = tool_input.get("file_path") if isinstance(tool_input, dict) else None
-    if not isinstance(path, str) or not path:
+    if not isinstance(tool_input, dict):
         return None
+    changes = tool_input.get("changes")
+    paths = [tool_input.get("file_path")]
+    if isinstance(changes, list):
+        paths += [c.get("file_path") for c in changes if isinstance(c, dict) and c.get("action") != "delete"]
+    for path in dict.fromkeys(p for p in paths if isinstance(p, str) and p):
+        target = _locate_path(raw, path, names, environ)
+        if target is not None:
+            return target
+    return None
+
+
+def _locate_path(
+    raw: Mapping[str, Any], path: str, names: Collection[str], environ: Mapping[str, str]
+) -> Target | None:
     root = event_root(raw, environ)
     if root is None:
         return None
