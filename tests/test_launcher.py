@@ -81,6 +81,25 @@ def test_install_writes_a_private_launcher_and_keeps_it_current(
     assert not dead.parent.exists() and path.exists()
 
 
+def test_the_wired_command_imports_nothing_heavy_on_an_unmatched_event(hm: Env, project: Path) -> None:
+    """This environment, whatever pip it has: what Claude Code runs costs no `re`, `runpy` or plugin."""
+    hm("install", "--scope", "project", "--project-dir", str(project))
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    handler = settings["hooks"]["PreToolUse"][0]["hooks"][0]
+    event = json.dumps(make_event("PreToolUse", cwd=project, tool_name="Bash", tool_input={"command": "ls"}))
+
+    def run() -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([handler["command"], *handler["args"]], input=event.encode(), capture_output=True,
+                              env=hm.env(PYTHONPROFILEIMPORTTIME="1", HOOKMUX_PLUGINS="alpha"), check=True,
+                              timeout=60)  # fmt: skip
+
+    run()  # builds the manifest
+    proc = run()
+    modules = _imported(proc)
+    assert proc.stdout == b"" and "hookmux.entry.route" in modules
+    assert not {"re", "runpy", "json", "pluggy", "attrs", "click"} & modules, sorted(modules)
+
+
 def test_doctor_names_a_launcher_whose_environment_is_gone(hm: Env, project: Path, tmp_path: Path) -> None:
     hm("install", "--scope", "project", "--project-dir", str(project))
     settings = project / ".claude" / "settings.json"
