@@ -307,6 +307,8 @@ def test_only_the_user_can_silence_the_notice(hm: Env, project: Path) -> None:
     assert session_start(hm, project, "s1") is not None
     user_file(hm).write_text("[plugins.hookmux-trust]\nenabled = false\n")
     assert session_start(hm, project, "s2") is None
+    report = json.loads(hm("config", "show", "--project-dir", str(project), "--json").stdout)
+    assert not [e for e in report["errors"] if "hookmux-trust" in e]  # a built-in, not a missing plugin
 
 
 def test_no_notice_without_sensitive_keys(hm: Env, project: Path) -> None:

@@ -11,6 +11,8 @@ import attrs
 import click
 
 DEFAULT = "default"
+#: hookmux's own notices, configurable like plugins (`[plugins.hookmux-trust] enabled = false`)
+BUILT_IN = frozenset({"hookmux-wiring", "hookmux-trust"})
 
 
 def _plain(value: Any) -> Any:
@@ -104,7 +106,7 @@ def resolved_config(project: str) -> dict[str, Any]:
             if f"plugins.{name}.{top}" in ignored:
                 source = ignored[f"plugins.{name}.{top}"].in_force
             values.append(_row(f"plugins.{name}.{key}", value, source, ignored, managed))
-        if not installed:
+        if not installed and name not in BUILT_IN:
             errors.append(f"plugins.{name}: configured, but no plugin {name!r} is installed")
         plugins[name] = {"installed": installed, "values": values}
     files = [{"path": p, "exists": os.path.isfile(p)} for p in config_files(project)]

@@ -94,11 +94,14 @@ def register(cli: click.Group) -> None:
                 f"nothing to trust: {project} has no .claude/hookmux.toml or .claude/hookmux.local.toml"
             )
         try:
-            applied = sensitive_keys(project)
+            before = sensitive_keys(project)
         except Exception as exc:  # noqa: BLE001 - listing is a courtesy; trusting does not depend on it
             print(f"hookmux: cannot list the sensitive keys: {exc}", file=sys.stderr)
-            applied = []
+            before = []
         trusted = [trust.trust(path, data) for path, data in present.items()]
+        # what the trusted content applies now (the files are read again: what was trusted counts)
+        still = {(k["key"], k["file"]) for k in sensitive_keys(project)} if before else set()
+        applied = [k for k in before if (k["key"], k["file"]) not in still]
         if as_json:
             click.echo(json.dumps({"project": project, "trusted": trusted, "now_applied": applied}, indent=2))
             return
