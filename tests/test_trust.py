@@ -372,3 +372,13 @@ def test_trust_has_help(hm: Env) -> None:
     result = hm("trust", "--help")
     assert result.returncode == 0
     assert "--revoke" in result.stdout and "--list" in result.stdout and "--json" in result.stdout
+
+
+@pytest.mark.parametrize("text", ["hookmux = 3\n", "plugins = 5\n", "[plugins]\nalpha = 1\n"])
+def test_a_project_cannot_wipe_the_users_tables_with_a_scalar(hm: Env, project: Path, text: str) -> None:
+    user_file(hm).write_text('[hookmux]\nhandler_timeout = 3.0\n[plugins.alpha]\ngreeting = "mine"\n')
+    project_file(project).write_text(text)
+    settings = load_settings(str(project), environ(hm))
+    assert settings.core.handler_timeout == 3.0
+    assert settings.plugin_tables["alpha"]["greeting"] == "mine"
+    assert any("expected a table; ignored" in e for e in settings.errors)

@@ -621,6 +621,7 @@ def _read_layers(project: str | None, environ: Mapping[str, str], errors: list[s
     if project:
         for path in project_config_files(project):
             table, data = _read_toml(path, errors)
+            _drop_non_tables(table, path, errors)
             if table:
                 layers.append(Layer(path, PROJECT, table, data))
     env_layer, _ = _env_layer(environ)
@@ -632,6 +633,20 @@ def _read_layers(project: str | None, environ: Mapping[str, str], errors: list[s
         if table:
             layers.append(Layer(path, MANAGED, table))
     return layers
+
+
+def _drop_non_tables(table: dict[str, Any], path: str, errors: list[str]) -> None:
+    """A project file's value where a table belongs would replace the user's whole table
+    (and with it what the user set up): it is dropped, with an error."""
+    plugins = table.get("plugins")
+    for key, parent in (("hookmux", table), ("plugins", table)):
+        if key in parent and not isinstance(parent[key], dict):
+            errors.append(f"{path}: {key}: expected a table; ignored")
+            del parent[key]
+    if isinstance(plugins, dict):
+        for name in [n for n, v in plugins.items() if not isinstance(v, dict)]:
+            errors.append(f"{path}: plugins.{name}: expected a table; ignored")
+            del plugins[name]
 
 
 def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:

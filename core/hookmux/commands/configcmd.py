@@ -87,6 +87,8 @@ def resolved_config(project: str) -> dict[str, Any]:
         for f in attrs.fields(CoreConfig)
     ]  # fmt: skip
     errors = list(settings.errors)
+    # a bad value of an untrusted project file was left out (the plugin runs): still an error
+    errors += [f"{i.reason} (left out: an untrusted project file)" for i in ignored.values() if i.reason]
     plugins: dict[str, dict[str, Any]] = {}
     for name in sorted(set(manifest["plugins"]) | set(settings.plugin_tables)):
         values: list[dict[str, Any]] = [
@@ -142,6 +144,8 @@ def _row(key: str, value: Any, source: str, ignored: Mapping[str, Any], managed:
             "value": _plain(skipped.value),
             "sensitivity": skipped.sensitivity,
         }
+        if skipped.reason:
+            row["ignored"]["reason"] = skipped.reason
     return row
 
 
@@ -207,10 +211,9 @@ def register(cli: click.Group) -> None:
                 note += click.style("  (managed: cannot be overridden)", fg="magenta")
             if row.get("ignored"):
                 skipped = row["ignored"]
+                why = "invalid" if skipped.get("reason") else f"untrusted {skipped['sensitivity']}"
                 note += click.style(
-                    f"  (ignored: {_show(skipped['value'])} from {skipped['file']}, untrusted "
-                    f"{skipped['sensitivity']})",
-                    fg="yellow",
+                    f"  (ignored: {_show(skipped['value'])} from {skipped['file']}, {why})", fg="yellow"
                 )
             click.echo(f"{line:<{width}}  " + note)
         if report["ignored"]:
