@@ -151,7 +151,6 @@ def _why_not(event: str, path: Path, value: Any, honoured: frozenset[Path]) -> s
 def render(rendered: Rendered | None, raw: Mapping[str, Any]) -> tuple[Rendered | None, list[str]]:
     if rendered is None or rendered.payload is None:
         return rendered, []
-    from hookmux.protocol.render import Rendered  # an answer exists: attrs is loaded already
 
     event = str(raw.get("hook_event_name"))
     honoured = HONOURED.get(event, frozenset())
@@ -165,7 +164,11 @@ def render(rendered: Rendered | None, raw: Mapping[str, Any]) -> tuple[Rendered 
         else:
             dropped.add(path)
             notes.append(f"codex: {dotted(path)} not emitted: {why}")
+    if not notes:
+        return rendered, notes  # all honoured: Claude Code's output is Codex's
     if (HSO, "permissionDecision") in dropped:
         kept = [(p, v) for p, v in kept if p != (HSO, "permissionDecisionReason")]
     payload = unflatten(kept, event)
+    from hookmux.protocol.render import Rendered  # an answer exists: attrs is loaded already
+
     return Rendered(payload, rendered.exit_code, rendered.stderr, rendered.plain), notes
