@@ -484,6 +484,17 @@ class Exporter:
 FINAL_EXPORT_BUDGET = 2.5
 
 
+def lowest_priority() -> None:
+    """Run only on CPU time nothing else wants (Linux ``SCHED_IDLE``; else nice 19): the
+    daemon and the hooks' processes always come first. Under a CPU that stays busy the
+    backlog grows, and beyond ``max_backlog`` it is dropped and counted."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.nice(19)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m hookmux_otel.exporter --home HOME [--parent PID]``: the exporting process
     ``hookmux serve`` starts; SIGTERM makes it send what is left and leave."""
@@ -495,8 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--parent", type=int, default=None)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    with contextlib.suppress(OSError):
-        os.nice(10)  # background work: the daemon and the hooks' processes come first for the CPU
+    lowest_priority()
     exporter = Exporter(args.home, dict(os.environ))
     signal.signal(signal.SIGTERM, lambda _signum, _frame: exporter.stopping.set())
     try:
