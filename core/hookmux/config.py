@@ -821,6 +821,8 @@ class SettingsCache:
         #: (project, files, variables) -> settings read since the last reported change
         self._checked: dict[Any, Settings] = {}
         self._generation = 0
+        #: (project, the variables paths depend on) -> :func:`watched_paths`
+        self._paths: dict[tuple[str | None, str | None, str | None, str | None], list[str]] = {}
         if watch:
             from hookmux.state.changes import ChangeHint
 
@@ -839,8 +841,24 @@ class SettingsCache:
             self._last = (environ, variables)
         return variables
 
+    def _watched(self, project: str | None, environ: Mapping[str, str]) -> list[str]:
+        """:func:`watched_paths`, worked out once per project and the variables they depend on."""
+        key = (
+            project,
+            environ.get("XDG_CONFIG_HOME"),
+            environ.get("HOOKMUX_MANAGED_CONFIG"),
+            os.environ.get("HOME"),  # expanduser's
+        )
+        found = self._paths.get(key)
+        if found is None:
+            found = watched_paths(project, environ)
+            if len(self._paths) >= self._size:
+                self._paths.clear()
+            self._paths[key] = found
+        return found
+
     def load(self, project: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
-        files = watched_paths(project, environ)
+        files = self._watched(project, environ)
         hint = self._hint
         if hint is None:
             return self._load(project, environ, files)
