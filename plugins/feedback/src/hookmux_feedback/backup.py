@@ -29,7 +29,7 @@ from hookmux.state.redact import redact, redact_text
 from hookmux_feedback.config import Paths
 from hookmux_feedback.sessions import ensure_dir
 from hookmux_feedback.storage import append_lines, connect, debug, locked
-from hookmux_feedback.transcript import checked_transcript
+from hookmux_feedback.transcript import backup_folder, checked_transcript
 
 _SKIP_SUFFIXES = (".lock", ".tmp", "-wal", "-shm", "-journal")
 
@@ -173,8 +173,7 @@ def backup(paths: Paths, transcript_path: str | None, redacted: bool = True) -> 
     copied, copy = 0, None
     transcript = checked_transcript(transcript_path)
     if transcript is not None:  # per session: no lock needed, replaced atomically
-        project_slug = os.path.basename(os.path.dirname(transcript))
-        copy = os.path.join(dest, "transcripts", project_slug, os.path.basename(transcript))
+        copy = os.path.join(dest, "transcripts", backup_folder(transcript), os.path.basename(transcript))
         copied += int(backup_transcript(transcript, copy, redacted))
     with locked(paths, timeout=30):  # the logs hold still while they are copied
         copied += sync_tree(paths.logs_dir, os.path.join(dest, "logs"))
