@@ -453,3 +453,11 @@ def test_a_gemini_shell_command_that_exits_non_zero_is_a_failure_as_in_claude_co
     assert raw["tool_response"]["stdout"] == "1 failed, 2 passed"
     ok = gemini.to_canonical(first("gemini", "AfterTool", "run_shell_command"))
     assert ok["hook_event_name"] == "PostToolUse" and ok["tool_response"]["stdout"] == "hello"
+
+
+def test_a_gemini_tool_calls_before_and_after_share_an_id() -> None:
+    before = gemini.to_canonical(first("gemini", "BeforeTool", "write_file"))
+    after = gemini.to_canonical(first("gemini", "AfterTool", "write_file"))
+    other = gemini.to_canonical(first("gemini", "BeforeTool", "read_file"))
+    assert before["tool_use_id"] == after["tool_use_id"] != other["tool_use_id"]
+    assert before["tool_use_id"].startswith("gemini_")

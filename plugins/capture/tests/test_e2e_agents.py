@@ -64,6 +64,7 @@ class Setup:
             k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE", "CODEX", "GEMINI"))
         }
         env.update(HOME=str(self.home), CODEX_HOME=str(self.home / ".codex"), **self.hookmux_env)
+        self.env = env
         command = [hookmux_executable(), "install", f"--agent={agent}", "--project-dir", str(self.project)]
         proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -130,3 +131,10 @@ def test_one_capture_line_per_hook_event_the_agent_fired(agent: str, tmp_path: P
     lines = setup.captured(session)
     assert collections.Counter(line["event"] for line in lines) == fired
     assert [line["seq"] for line in lines] == list(range(1, len(lines) + 1))
+    # the bundle correlates each call's Pre and Post (Gemini CLI gives calls no id: the adapter does)
+    proc = subprocess.run([hookmux_executable(), "capture", "bundle", session, "--json"], env=setup.env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    bundle = json.loads(proc.stdout)
+    assert [c["status"] for c in bundle["tool_calls"]] == ["ok", "ok"], bundle["tool_calls"]
+    assert bundle["correlation"]["missing-post"] == bundle["correlation"]["orphan-post"] == 0
+    assert bundle["counts"]["tools"] == {"Bash": 2}

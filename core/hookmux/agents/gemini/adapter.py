@@ -12,6 +12,8 @@ Tools are translated both ways (:data:`TOOLS`): ``run_shell_command`` -> Bash,
 inputs renamed to Claude Code's keys and file paths made absolute; a handler's
 ``updated_input`` goes back to Gemini in the tool's own shape. ``hookmux_agent`` is
 ``"gemini"``; the names and input as Gemini sent them are kept in ``hookmux_original``.
+A tool call gets a ``tool_use_id`` (:func:`call_id`), so its BeforeTool and AfterTool
+correlate as Claude Code's PreToolUse and PostToolUse do.
 
 Answers are rewritten into Gemini's shape (``decision: deny`` for a deny or a
 block, ``hookSpecificOutput.tool_input`` for a rewrite); fields Gemini does not
@@ -132,6 +134,8 @@ def to_canonical(payload: Mapping[str, Any]) -> dict[str, Any]:
             out["tool_input"] = tool_input_in(tool, tool_input, cwd)
         if native == "AfterTool":
             _tool_response(out, tool, original)
+        if not out.get("tool_use_id"):
+            out["tool_use_id"] = call_id(out.get("session_id"), tool, tool_input)
     if native == "AfterAgent":
         out.setdefault("last_assistant_message", out.get("prompt_response") or "")
     elif native == "Notification":
@@ -143,6 +147,17 @@ def to_canonical(payload: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(details, dict) and isinstance(details.get("title"), str):
             out.setdefault("title", details["title"])
     return out
+
+
+def call_id(session: Any, tool: str, tool_input: Any) -> str:
+    """Gemini CLI gives a call no id: the same one for its BeforeTool and AfterTool, derived
+    from what both carry (two identical calls in one session share it)."""
+    try:
+        from _blake2 import blake2b  # hashlib would load OpenSSL for the same hash
+    except ImportError:  # pragma: no cover - CPython always has it
+        from hashlib import blake2b
+    key = f"{session}\0{tool}\0{tool_input!r}".encode()
+    return "gemini_" + blake2b(key, digest_size=8).hexdigest()
 
 
 def tool_input_in(tool: str, tool_input: Mapping[str, Any], cwd: str) -> dict[str, Any]:
