@@ -108,6 +108,30 @@ def test_codex_deny_stops_the_shell_call_and_the_model_gets_the_reason(codex: Pa
     assert [c["status"] for c in json.loads(doctor.stdout)["checks"] if c["area"] == "codex user"] == ["ok"]
 
 
+def test_doctor_asks_codex_which_hooks_it_trusts_and_finds_changed_ones(codex: Path, tmp_path: Path) -> None:
+    setup = codex_setup(tmp_path)
+    run = agent_cli.run_codex(codex, setup.project, setup.home, "hmtest-prompt", extra_env=setup.hookmux_env)
+    assert run.returncode == 0 and run.before[0]["trusted"], run.describe()  # the user's /hooks review
+
+    def doctor() -> list[dict[str, str]]:
+        netns = ["unshare", "-n"] if agent_cli.netns_available() else []
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("HOOKMUX", "CLAUDE", "CODEX", "GEMINI"))
+        }
+        env.update(HOME=str(setup.home), CODEX_HOME=str(setup.home / ".codex"), **setup.hookmux_env)
+        proc = subprocess.run([*netns, hookmux_executable(), "doctor", "--agent=codex", f"--codex={codex}", "--json",
+                               f"--project-dir={setup.project}"], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)  # fmt: skip
+        return [c for c in json.loads(proc.stdout)["checks"] if c["area"] == "codex user"]
+
+    assert [c["status"] for c in doctor()] == ["ok"]  # Codex itself says: trusted
+    setup.hookmux_env["HOOKMUX_PLUGINS"] = "alpha,beta"  # beta takes Bash calls too: new budgets
+    proc = setup.hookmux("install", "--agent=codex")
+    assert "Codex skips a changed hook until you trust it again" in proc.stderr
+    changed = [c["message"] for c in doctor() if c["status"] == "problem"]
+    assert changed and all("changed since you trusted it" in m for m in changed), changed
+
+
 def test_codex_context_reaches_the_models_next_request(codex: Path, tmp_path: Path) -> None:
     setup = codex_setup(tmp_path)
     run = agent_cli.run_codex(codex, setup.project, setup.home, "hmtest-prompt", extra_env=setup.hookmux_env)

@@ -143,6 +143,8 @@ def install(agent: str, scope: str, project: str, *, executable: str, dry_run: b
     # a missing file is created only when there is something to wire
     changed = new != current or (before is None and bool(wiring.events))
     notes = [*(f"config: {e}" for e in config_errors), *wiring.notes]
+    if agent == "codex" and changed and hookmux_entries(current):
+        notes.append("hookmux's hooks changed: Codex skips a changed hook until you trust it again in /hooks")
     steps = trust_steps(agent, scope)
     unit = "ms" if agent == "gemini" else "s"
     summary = [f"hookmux {wiring.executable} wired into {TITLES[agent]} for:", *describe(wiring.events, unit)]
@@ -176,12 +178,21 @@ def uninstall(agent: str, scope: str, project: str, *, dry_run: bool, as_json: b
     )  # fmt: skip
 
 
-def check(agent: str, project: str, executable: str) -> list[dict[str, Any]]:
+def check(agent: str, project: str, executable: str, codex: str | None = None) -> list[dict[str, Any]]:
     """For ``hookmux doctor --agent``: per scope, the file, whether it is wired as ``install``
     would wire it now, and the hooks the agent will skip (``problems``) or may skip
-    (``warnings``), each with what to do."""
+    (``warnings``), each with what to do. ``codex``: a Codex CLI executable to ask for its
+    own trust verdicts (else the recorded trust is read)."""
     module = wiring_module(agent)
     results = []
+    statuses: dict[str, str] | None = None
+    asked = ""
+    if agent == "codex" and codex:
+        verdicts = module.trust_statuses(codex, project)
+        if isinstance(verdicts, str):
+            asked = f"{verdicts}; the trust Codex recorded was read instead"
+        else:
+            statuses = verdicts
     for scope in module.SCOPES:
         path = hook_file(agent, scope, project)
         entry: dict[str, Any] = {"agent": agent, "scope": scope, "file": path, "problems": [], "warnings": []}
@@ -211,7 +222,10 @@ def check(agent: str, project: str, executable: str) -> list[dict[str, Any]]:
             if program and not os.access(program, os.X_OK):
                 entry["problems"].append(f"{program} is not an executable file: run `hookmux install` again")
                 break
-        for level, message in module.skipped_hooks(current, path, scope, project):
+        extra = {"statuses": statuses} if agent == "codex" else {}
+        for level, message in module.skipped_hooks(current, path, scope, project, **extra):
             entry["problems" if level == "problem" else "warnings"].append(message)
+        if asked:
+            entry["warnings"].append(asked)
         results.append(entry)
     return results

@@ -398,12 +398,12 @@ def _check_claude(checks: list[Check], claude: str | None, uses_if: bool) -> Non
         )
 
 
-def _check_agent(checks: list[Check], agent: str, project: str) -> None:
+def _check_agent(checks: list[Check], agent: str, project: str, codex: str | None = None) -> None:
     """Codex CLI's or Gemini CLI's hook files: wired, current, and run by the agent."""
     from hookmux.commands.agentwiring import check
     from hookmux.commands.install import hook_executable
 
-    for entry in check(agent, project, hook_executable()):
+    for entry in check(agent, project, hook_executable(), codex):
         area = f"{agent} {entry['scope']}"
         if entry.get("status") is None and entry["problems"]:
             checks.extend(Check(area, PROBLEM, p) for p in entry["problems"])
@@ -417,7 +417,9 @@ def _check_agent(checks: list[Check], agent: str, project: str) -> None:
         checks.extend(Check(area, PROBLEM, p) for p in entry["problems"])
 
 
-def run_checks(project: str, claude: str | None, agent: str = "claude") -> list[Check]:
+def run_checks(
+    project: str, claude: str | None, agent: str = "claude", codex: str | None = None
+) -> list[Check]:
     from hookmux.state.paths import hookmux_home
 
     home = hookmux_home()
@@ -433,7 +435,7 @@ def run_checks(project: str, claude: str | None, agent: str = "claude") -> list[
         _check_claude(checks, claude, uses_if)
     for other in ("codex", "gemini"):
         if agent in (other, "all"):
-            _check_agent(checks, other, project)
+            _check_agent(checks, other, project, codex)
     return checks
 
 
@@ -457,7 +459,15 @@ def register(cli: click.Group) -> None:
         help="The agent whose wiring is checked: Codex CLI's and Gemini CLI's checks include the hooks "
         "the agent will skip (untrusted hooks, an untrusted folder).",
     )
-    def doctor_command(project_dir: str | None, claude: str | None, as_json: bool, agent: str) -> None:
+    @click.option(
+        "--codex",
+        default=None,
+        help="Codex CLI executable asked (codex app-server, read only) which hooks it trusts, "
+        "including hooks changed since (default: codex on PATH; '' reads the recorded trust only).",
+    )
+    def doctor_command(
+        project_dir: str | None, claude: str | None, as_json: bool, agent: str, codex: str | None
+    ) -> None:
         """Check the wiring of each settings scope, the executable, the manifest, each
         plugin, the config, the state directory and Claude Code's version (--agent: Codex
         CLI's and Gemini CLI's hook files and trust, or all).
@@ -465,7 +475,9 @@ def register(cli: click.Group) -> None:
         Exits 1 when something needs fixing, with one actionable line per problem.
         """
         project = os.path.abspath(project_dir or os.getcwd())
-        checks = run_checks(project, claude, agent)
+        if codex is None and agent in ("codex", "all"):
+            codex = shutil.which("codex")
+        checks = run_checks(project, claude, agent, codex or None)
         problems = [c for c in checks if c.status == PROBLEM]
         if as_json:
             click.echo(

@@ -131,14 +131,76 @@ def _config(environ: Mapping[str, str]) -> dict[str, Any]:
         return {}
 
 
+def trust_statuses(
+    codex: str, cwd: str, environ: Mapping[str, str] = os.environ, timeout: float = 30.0
+) -> dict[str, str] | str:
+    """Codex's own verdict on every hook it sees from ``cwd``: key -> ``trusted``,
+    ``untrusted`` or ``modified`` (asked through ``codex app-server``'s ``hooks/list``, a
+    read-only query, as the TUI's /hooks screen does), or why it could not be asked."""
+    import json
+    import subprocess
+
+    requests = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"clientInfo": {"name": "hookmux", "version": "1"}},
+        },
+        {"jsonrpc": "2.0", "method": "initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "hooks/list", "params": {"cwds": [cwd]}},
+    ]
+    try:
+        proc = subprocess.Popen([codex, "app-server"], cwd=cwd, env=dict(environ), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    except OSError as exc:
+        return f"cannot run {codex}: {exc}"
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+        proc.stdin.flush()
+        import selectors
+
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while selector.select(timeout):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("id") == 2:
+                if "error" in message:
+                    return f"codex app-server hooks/list failed: {message['error']}"
+                hooks = [h for e in message["result"].get("data", []) for h in e.get("hooks", [])]
+                return {str(h.get("key")): str(h.get("trustStatus")) for h in hooks}
+        return f"codex app-server did not list its hooks within {timeout:g} s"
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def skipped_hooks(
-    document: Mapping[str, Any], path: str, scope: str, project: str, environ: Mapping[str, str] = os.environ
+    document: Mapping[str, Any],
+    path: str,
+    scope: str,
+    project: str,
+    environ: Mapping[str, str] = os.environ,
+    statuses: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """(``problem`` or ``warn``, why) for each hookmux hook in ``document`` Codex will or may
     skip (empty: none known to be skipped).
 
-    A hook without a recorded trust is skipped for sure; one whose trust was recorded is
-    run unless it changed since (Codex compares a hash this check cannot recompute).
+    With ``statuses`` (Codex's own verdicts, :func:`trust_statuses`), a hook Codex calls
+    ``untrusted`` or ``modified`` is skipped. Without: a hook without a recorded trust is
+    skipped for sure; one whose trust was recorded runs unless it changed since (Codex
+    compares a hash this check cannot recompute).
     """
     config = _config(environ)
     problems: list[tuple[str, str]] = []
@@ -151,9 +213,18 @@ def skipped_hooks(
             )
     state = config.get("hooks", {}).get("state", {}) if isinstance(config.get("hooks"), dict) else {}
     for event, g, h, _ in hookmux_entries(document):
-        entry = state.get(trust_key(os.path.realpath(path), event, g, h)) or state.get(
-            trust_key(path, event, g, h)
-        )
+        keys = (trust_key(os.path.realpath(path), event, g, h), trust_key(path, event, g, h))
+        if statuses is not None:
+            status = next((statuses[k] for k in keys if k in statuses), None)
+            if status == "modified":
+                why = f"{event} hook changed since you trusted it: `codex exec` skips it silently. "
+                why += TRUST_STEPS
+                problems.append(("problem", why))
+            elif status != "trusted":
+                why = f"{event} hook is {status or 'not listed'} in Codex, which skips it. {TRUST_STEPS}"
+                problems.append(("problem", why))
+            continue
+        entry = state.get(keys[0]) or state.get(keys[1])
         if not isinstance(entry, dict) or not entry.get("trusted_hash"):
             problems.append(
                 ("problem", f"{event} hook is not trusted: `codex exec` skips it silently. {TRUST_STEPS}")
