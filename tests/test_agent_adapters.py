@@ -406,22 +406,27 @@ def test_an_unmatched_codex_event_imports_no_plugin_and_no_heavy_library(hookmux
 
 
 def test_explain_names_the_agent_and_what_was_not_emitted(hookmux_cli: HookmuxCLI) -> None:
-    event = dict(first("codex", "UserPromptSubmit"), prompt="hmtest-prompt")
-    run = hookmux_cli.run(event, "--agent=codex", env={"HOOKMUX_PLUGINS": "alpha,beta"})
-    assert run.returncode == 0 and run.output is not None
-    proc = subprocess.run(
-        [hookmux_executable(), "explain", "--json"],
-        env=hookmux_cli.env(),
-        capture_output=True,
-        text=True,
-        check=True,
+    # beta allows a rewrite of hmtest-rewrite commands: Codex honours neither, so nothing is printed
+    event = dict(first("codex", "PreToolUse", "Bash"), tool_input={"command": "hmtest-rewrite x"})
+    run = hookmux_cli.run(event, "--agent=codex", env={"HOOKMUX_PLUGINS": "beta"})
+    assert (run.returncode, run.stdout) == (0, b"")
+
+    def explain(*args: str) -> str:
+        proc = subprocess.run([hookmux_executable(), "explain", *args], env=hookmux_cli.env(),
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        return proc.stdout
+
+    (explained,) = json.loads(explain("--json"))
+    assert explained["agent"] == "codex" and explained["outcome"] == "silent"
+    notes = explained["notes"].splitlines()
+    assert any(n.startswith("codex: hookSpecificOutput.permissionDecision not emitted: Codex 0.171.0 honours only deny")
+               for n in notes), notes  # fmt: skip
+    assert any(n.startswith("codex: hookSpecificOutput.updatedInput not emitted") for n in notes), notes
+    text = explain()
+    assert (
+        "PreToolUse Bash  (codex)" in text
+        and "note: codex: hookSpecificOutput.updatedInput not emitted" in text
     )
-    (explained,) = json.loads(proc.stdout)
-    assert explained["agent"] == "codex" and explained["event"] == "UserPromptSubmit"
-    text = subprocess.run(
-        [hookmux_executable(), "explain"], env=hookmux_cli.env(), capture_output=True, text=True, check=True
-    ).stdout
-    assert "UserPromptSubmit  (codex)" in text
 
 
 def test_the_daemon_answers_another_agent_as_the_process_does(hookmux_cli: HookmuxCLI) -> None:

@@ -169,6 +169,8 @@ def render(rendered: Rendered | None, raw: Mapping[str, Any]) -> tuple[Rendered 
     if (HSO, "permissionDecision") in dropped:
         kept = [(p, v) for p, v in kept if p != (HSO, "permissionDecisionReason")]
     payload = unflatten(kept, event)
+    if payload is None and rendered.exit_code == 0 and rendered.plain is None and not rendered.stderr:
+        return None, notes  # nothing the agent honours was answered: the event is silent
     from hookmux.protocol.render import Rendered  # an answer exists: attrs is loaded already
 
     return Rendered(payload, rendered.exit_code, rendered.stderr, rendered.plain), notes

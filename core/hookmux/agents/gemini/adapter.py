@@ -268,7 +268,6 @@ def _value_out(path: Path, value: Any, raw: Mapping[str, Any]) -> tuple[Any, str
 def render(rendered: Rendered | None, raw: Mapping[str, Any]) -> tuple[Rendered | None, list[str]]:
     if rendered is None or rendered.payload is None:
         return rendered, []
-    from hookmux.protocol.render import Rendered  # an answer exists: attrs is loaded already
 
     event = str(raw.get("hook_event_name"))
     fields = OUTPUT.get(event, {})
@@ -292,4 +291,8 @@ def render(rendered: Rendered | None, raw: Mapping[str, Any]) -> tuple[Rendered 
     original = raw.get("hookmux_original")
     native = original.get("hook_event_name") if isinstance(original, dict) else None
     payload = unflatten(kept, native if isinstance(native, str) else NATIVE.get(event, event))
+    if payload is None and rendered.exit_code == 0 and rendered.plain is None and not rendered.stderr:
+        return None, notes  # nothing the agent honours was answered: the event is silent
+    from hookmux.protocol.render import Rendered  # an answer exists: attrs is loaded already
+
     return Rendered(payload, rendered.exit_code, rendered.stderr, rendered.plain), notes
