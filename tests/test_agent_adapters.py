@@ -466,3 +466,15 @@ def test_a_gemini_tool_calls_before_and_after_share_an_id() -> None:
     other = gemini.to_canonical(first("gemini", "BeforeTool", "read_file"))
     assert before["tool_use_id"] == after["tool_use_id"] != other["tool_use_id"]
     assert before["tool_use_id"].startswith("gemini_")
+
+
+def test_a_background_handler_knows_the_agent_too(tmp_path: Path) -> None:
+    seen: list[tuple[str, str]] = []
+
+    @hookimpl(background=True)
+    def hookmux_stop(event: Any, ctx: HookContext) -> None:
+        seen.append((event.agent, ctx.agent))
+
+    plugin = types.SimpleNamespace(hookmux_stop=hookmux_stop)
+    run = run_event(first("gemini", "AfterAgent"), {"p": plugin}, agent="gemini", run_background=True)
+    assert run.statuses == {"p.hookmux_stop": "queued"} and seen == [("gemini", "gemini")]

@@ -112,6 +112,7 @@ def run_job(
         correlation_id=correlation_id(raw),
         background=True,
         dedupe_ttl=settings.core.dedupe_ttl,
+        agent=str(raw.get("hookmux_agent") or "claude"),
         raw=raw,
         core=settings.core,
         trailing_key=job.get("trailing_key") if isinstance(job, dict) else job["trailing_key"],
