@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from plugin_site import install_plugin
 
-from hookmux.state.launcher import launcher_python
+from hookmux.entry import nativelauncher
+from hookmux.state.launcher import launcher_path, launcher_python
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 TEST_PLUGINS = "alpha,beta,faulty,guarded,guards"
@@ -98,12 +98,26 @@ def console_script_python() -> str:
         return fh.readline()[2:].strip()
 
 
+def wired_launcher(home: str | Path) -> str:
+    """What install wires for this environment: the native launcher where a C compiler
+    builds one, else the Python launcher."""
+    python_launcher = launcher_path(str(home), console_script_python())
+    if nativelauncher.compiler() is None:
+        return python_launcher
+    return nativelauncher.native_path(python_launcher)
+
+
+def interpreter_behind(command: str) -> str | None:
+    """The interpreter a wired launcher (native or Python) starts, or None."""
+    return launcher_python(nativelauncher.python_launcher_of(command) or command)
+
+
 def hookmux_entries(settings: dict[str, Any]) -> dict[str, list[tuple[str | None, dict[str, Any]]]]:
     found: dict[str, list[tuple[str | None, dict[str, Any]]]] = {}
     for event, groups in settings.get("hooks", {}).items():
         for group in groups:
             for handler in group["hooks"]:
-                if launcher_python(str(handler.get("command"))) == console_script_python():
+                if interpreter_behind(str(handler.get("command"))) == console_script_python():
                     found.setdefault(event, []).append((group.get("matcher"), handler))
     return found
 
@@ -350,11 +364,11 @@ def test_the_check_costs_no_import_on_a_fresh_session_start(hm: Env, project: Pa
     handler = hookmux_entries(json.loads(settings_file(project).read_text()))["SessionStart"][0][1]
     start = json.dumps(make_event("SessionStart", cwd=project, source="startup"))
     hm.run_handler(handler, json.loads(start))  # builds the manifest
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", handler["command"], *handler["args"]],
+    proc = subprocess.run(  # with no daemon, the native launcher hands the event to Python
+        [handler["command"], *handler["args"]],
         input=start.encode(),
         capture_output=True,
-        env=hm.env(),
+        env=hm.env(PYTHONPROFILEIMPORTTIME="1"),
         check=True,
     )
     modules = {

@@ -16,6 +16,7 @@ import pytest
 from test_doctor import fake_claude
 from test_install import Env, console_script_python
 
+from hookmux.entry import nativelauncher
 from hookmux.testing import HookmuxCLI, make_event
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +33,15 @@ def wired_commands(settings_file: Path) -> set[str]:
     return {h["command"] for groups in settings["hooks"].values() for g in groups for h in g["hooks"]}
 
 
+def python_launcher(wired: str) -> Path:
+    """The Python launcher behind the wired program (itself, or what the native launcher
+    hands over to where a C compiler built one)."""
+    behind = nativelauncher.python_launcher_of(wired)
+    if nativelauncher.compiler() is not None:
+        assert behind is not None, f"a compiler is here, but {wired} is not the native launcher"
+    return Path(behind or wired)
+
+
 def doctor_problems(hm: Env, project: Path, tmp_path: Path, **env: str) -> list[str]:
     claude = fake_claude(tmp_path, "2.1.330")
     proc = hm("doctor", "--project-dir", str(project), "--json", "--claude", claude, **env)
@@ -44,7 +54,8 @@ def test_install_writes_a_private_launcher_and_keeps_it_current(
     proc = hm("install", "--scope", "project", "--project-dir", str(project))
     assert proc.returncode == 0, proc.stderr
     [launcher] = wired_commands(project / ".claude" / "settings.json")
-    path = Path(launcher)
+    assert Path(launcher).name == "hookmux"
+    path = python_launcher(launcher)
     assert path.name == "hookmux" and path.parent.parent == hm.cli.home / "launchers"
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -103,9 +114,10 @@ def test_the_wired_command_imports_nothing_heavy_on_an_unmatched_event(hm: Env, 
 def test_doctor_names_a_launcher_whose_environment_is_gone(hm: Env, project: Path, tmp_path: Path) -> None:
     hm("install", "--scope", "project", "--project-dir", str(project))
     settings = project / ".claude" / "settings.json"
-    [launcher] = wired_commands(settings)
-    text = Path(launcher).read_text()
-    Path(launcher).write_text(text.replace(text.splitlines()[0], f"#!{tmp_path}/moved/bin/python"))
+    [wired] = wired_commands(settings)
+    launcher = python_launcher(wired)
+    text = launcher.read_text()
+    launcher.write_text(text.replace(text.splitlines()[0], f"#!{tmp_path}/moved/bin/python"))
     [problem] = doctor_problems(hm, project, tmp_path)
     assert f"starts {tmp_path}/moved/bin/python, which no longer exists" in problem
 

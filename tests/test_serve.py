@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 from daemon_support import Served, daemon_pids, free_port, served, wait_for
 from plugin_site import install_plugin
-from test_install import console_script_python
+from test_install import wired_launcher
 
-from hookmux.state.launcher import launcher_path
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 HEAVY = ("pluggy", "attr", "attrs", "cattrs", "filelock", "importlib.metadata", "click", "json", "re",
@@ -666,7 +665,7 @@ def test_install_http_writes_http_hooks_and_keeps_the_token_out_of_the_committed
     assert pre["headers"] == {"Authorization": "Bearer $HOOKMUX_TOKEN"} and pre["allowedEnvVars"] == [
         "HOOKMUX_TOKEN"
     ]
-    launcher = launcher_path(env["HOOKMUX_HOME"], console_script_python())  # what install wires
+    launcher = wired_launcher(env["HOOKMUX_HOME"])  # what install wires
     ensure = {"type": "command", "command": launcher, "args": ["serve", "ensure", f"--port={port}"],
               "timeout": 30}  # fmt: skip
     session = _handlers(shared, "SessionStart")

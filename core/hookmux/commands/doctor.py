@@ -202,7 +202,7 @@ def _check_scopes(
                 problems.append(f"runs {command}, which does not exist: {fix}")
             elif exe and command != exe:
                 problems.append(_wrong_program(command, exe, fix))
-            elif launcher_python(command) is not None and (trouble := launcher_problem(command)):
+            elif trouble := _launcher_trouble(command):
                 problems.append(f"{trouble}: {fix}")
         if any("args" not in h for _, _, h in found if h.get("type") == "command"):
             problems.append(f"a hookmux hook uses the shell form (no `args`): {fix}")
@@ -260,11 +260,23 @@ def _wrong_program(command: str, exe: str, fix: str) -> str:
             else "its speed depends on the pip that wrote it"
         )
         return f"runs pip's console script {command}, a slow launcher: {slow}; {fix} (wires {exe})"
-    if launcher_python(command) is not None:
-        trouble = launcher_problem(command)
-        if trouble:
-            return f"{trouble}: {fix} from the right venv"
+    trouble = _launcher_trouble(command)
+    if trouble:
+        return f"{trouble}: {fix} from the right venv"
     return f"runs {command}, not this environment's {exe}: {fix} from the right venv"
+
+
+def _launcher_trouble(command: str) -> str | None:
+    """What is wrong with a hookmux launcher (Python or native) for this environment, or None
+    (also when ``command`` is no launcher)."""
+    from hookmux.entry import nativelauncher
+
+    python_launcher = nativelauncher.python_launcher_of(command)
+    if python_launcher is not None:
+        return launcher_problem(python_launcher) or nativelauncher.problem(command, python_launcher)
+    if launcher_python(command) is not None:
+        return launcher_problem(command)
+    return None
 
 
 def _port(handler: dict[str, Any]) -> int | None:

@@ -133,19 +133,34 @@ def choose_port(*, record: bool) -> tuple[int, list[str]]:
 
 
 def hook_executable(*, write: bool = False) -> str:
-    """The program the hooks run: this environment's launcher (:mod:`hookmux.state.launcher`,
-    written or refreshed when ``write``), or pip's console script when no shebang can name
-    the interpreter."""
+    """The program the hooks run (see :func:`wired_program`)."""
+    return wired_program(write=write)[0]
+
+
+def wired_program(*, write: bool = False) -> tuple[str, str | None]:
+    """The program the hooks run, and why it is not the native launcher when it is not.
+
+    The native launcher (:mod:`hookmux.entry.nativelauncher`, built where a C compiler is
+    found) relays events without starting Python; it hands everything else to this
+    environment's Python launcher (:mod:`hookmux.state.launcher`), which is wired itself
+    when no native launcher can be built. Both are written or refreshed when ``write``.
+    pip's console script is wired only when no shebang can name the interpreter."""
+    from hookmux.entry import nativelauncher
     from hookmux.state import launcher
     from hookmux.state.paths import hookmux_home
 
-    if launcher.unusable_reason() is not None:
-        return hookmux_executable()
+    reason = launcher.unusable_reason()
+    if reason is not None:
+        return hookmux_executable(), reason
     home = hookmux_home()
+    python_launcher = launcher.launcher_path(home)
+    binary = nativelauncher.native_path(python_launcher)
     if not write:
-        return launcher.launcher_path(home)
+        return (binary, None) if os.path.exists(binary) else (python_launcher, None)
     launcher.prune_launchers(home)
-    return launcher.write_launcher(home)
+    launcher.write_launcher(home)
+    why = nativelauncher.build(binary, python_launcher)
+    return (python_launcher, why) if why else (binary, None)
 
 
 def expected_wiring(
@@ -385,7 +400,7 @@ def register(cli: click.Group) -> None:
         port, port_notes = choose_port(record=not dry_run) if transport == "http" else (None, [])
         try:
             # --dry-run names the launcher without writing it
-            executable = hook_executable(write=not dry_run)
+            executable, not_native = wired_program(write=not dry_run)
         except OSError as exc:
             raise click.ClickException(f"cannot write the hook launcher: {exc}") from None
         try:
@@ -413,6 +428,11 @@ def register(cli: click.Group) -> None:
         no_launcher = unusable_reason()
         if no_launcher:
             notes.append(f"the hooks run pip's console script {executable}: no launcher, {no_launcher}")
+        elif not_native:
+            notes.append(
+                f"the hooks run the Python launcher {executable} (an interpreter start per event): "
+                f"no native launcher, {not_native}"
+            )
         others = _other_scopes(scope, project)
         if others:
             notes.append(

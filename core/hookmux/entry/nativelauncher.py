@@ -9,7 +9,10 @@ the one Python would give. ``hookmux install`` builds it where a C compiler is
 found (``$CC``, ``cc``, ``gcc`` or ``clang``), next to the Python launcher, with
 ``launcher.conf`` beside it (the Python launcher, hookmux's version, this
 environment's identity, and the digest of the source it was built from, so a
-newer hookmux rebuilds it). Without a compiler the Python launcher is wired.
+newer hookmux rebuilds it), in ``native/`` beside the Python launcher
+(:mod:`hookmux.state.launcher`), and named ``hookmux`` too, so every check that
+recognises hookmux's handlers by their program recognises it. Without a compiler,
+or when the build fails, the Python launcher is wired (``install`` says why).
 
 Off the hot path: only ``install`` and ``doctor`` import this module.
 """
@@ -24,12 +27,30 @@ import tempfile
 
 from hookmux import __version__
 from hookmux.entry.relay import environment_identity
-from hookmux.state.paths import atomic_write
+from hookmux.state.paths import atomic_write, ensure_private_dir
 
 SOURCE = os.path.join(os.path.dirname(__file__), "native", "launcher.c")
 CONF = "launcher.conf"
 #: Seconds a build may take before hookmux install gives up and wires Python.
 BUILD_TIMEOUT = 60.0
+
+
+def native_path(python_launcher: str) -> str:
+    """Where the native launcher that hands over to ``python_launcher`` lives."""
+    return os.path.join(os.path.dirname(python_launcher), "native", "hookmux")
+
+
+def python_launcher_of(binary: str) -> str | None:
+    """The Python launcher a native launcher hands over to (its settings' first line), or
+    None when ``binary`` is not a native launcher."""
+    if os.path.basename(os.path.dirname(binary)) != "native":
+        return None
+    try:
+        with open(conf_path(binary), encoding="utf-8") as fh:
+            first = fh.readline()
+    except OSError:
+        return None
+    return first.rstrip("\n") if first.endswith("\n") else None
 
 
 def compiler() -> str | None:
@@ -78,7 +99,7 @@ def build(binary: str, python_launcher: str) -> str | None:
     cc = compiler()
     if cc is None:
         return "no C compiler found ($CC, cc, gcc, clang)"
-    directory = os.path.dirname(binary)
+    directory = ensure_private_dir(os.path.dirname(binary))
     fd, scratch = tempfile.mkstemp(prefix=".launcher-", dir=directory)
     os.close(fd)
     try:

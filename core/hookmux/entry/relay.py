@@ -52,10 +52,13 @@ def python_identity() -> str:
 
 
 def environment_identity() -> str:
-    """The interpreter alone, for the native launcher, which cannot compute an import
+    """The environment alone, for the native launcher, which cannot compute an import
     path: it relays only when no ``PYTHON*`` variable could make the caller's import
-    path differ from the daemon's, and the daemon checks that again."""
-    return repr((sys.executable, sys.prefix, sys.version))
+    path differ from the daemon's, and the daemon checks that again. The interpreter is
+    resolved (``python`` and ``python3.11`` of one venv are one), the prefix tells venvs apart."""
+    import os
+
+    return repr((os.path.realpath(sys.executable), sys.prefix, sys.version))
 
 
 #: Variables that change what a Python process imports: a caller that sets one
