@@ -382,3 +382,13 @@ def test_a_project_cannot_wipe_the_users_tables_with_a_scalar(hm: Env, project: 
     assert settings.core.handler_timeout == 3.0
     assert settings.plugin_tables["alpha"]["greeting"] == "mine"
     assert any("expected a table; ignored" in e for e in settings.errors)
+
+
+def test_the_notices_cheap_precheck_knows_the_plain_core_keys() -> None:
+    """route decides without attrs whether SessionStart needs the notice: its list of plain
+    [hookmux] keys must be CoreConfig's."""
+    plain = {f.name for f in attrs.fields(CoreConfig) if f.metadata.get("hookmux_trust") == PLAIN}
+    assert plain == trust.PLAIN_CORE_KEYS
+    assert not trust.may_need_trust({"hookmux": {"dedupe_ttl": 5}})
+    assert trust.may_need_trust({"hookmux": {"store_raw": True}})
+    assert trust.may_need_trust({"plugins": {"alpha": {"greeting": "x"}}})

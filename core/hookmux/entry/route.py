@@ -121,6 +121,27 @@ def matching_handlers(
     return [h for h in handlers if h["plugin"] not in off and handler_accepts(h, raw, field, roots, facts)]
 
 
+def project_may_need_trust(project: str) -> bool:
+    """Whether the project's hookmux files could set a sensitive key (then the SessionStart
+    notice runs): two ``stat`` calls for a project without any, a TOML read for one with."""
+    for path in project_config_files(project):
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below; tomllib only when a file exists
+        except OSError:
+            continue
+        import tomllib
+
+        from hookmux.state.trust import may_need_trust
+
+        with fh:
+            try:
+                if may_need_trust(tomllib.load(fh)):
+                    return True
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                return True  # let the full path say what is wrong
+    return False
+
+
 def managed_required(environ: Mapping[str, str]) -> set[str]:
     """The plugins the managed file keeps on (``[hookmux] required``), which no variable
     turns off; read only when a variable would turn some off."""
@@ -300,9 +321,10 @@ def _handle(
         from hookmux.agents.claude.stalewiring import with_notice
 
         handlers, resolver = with_notice(handlers, manifest)
-    if raw["hook_event_name"] == "SessionStart" and any(
-        os.path.exists(path) for path in project_config_files(project_dir(raw.get("cwd"), environ))
-    ):  # the project's file may set keys it is not trusted with: say so, once per session
+    if raw["hook_event_name"] == "SessionStart" and project_may_need_trust(
+        project_dir(raw.get("cwd"), environ)
+    ):
+        # the project's file may set keys it is not trusted with: say so, once per session
         from hookmux.routing import trustnotice
 
         handlers, resolver = trustnotice.with_notice(handlers, manifest, resolver)

@@ -25,6 +25,22 @@ if TYPE_CHECKING:
     from typing import Any
 
 LOCK_NAME = ".lock"
+#: The ``[hookmux]`` keys declared plain (:class:`hookmux.config.CoreConfig`; a test holds
+#: the two lists equal): a project file setting only these needs no SessionStart notice,
+#: which :mod:`hookmux.entry.route` can tell without importing the config machinery.
+PLAIN_CORE_KEYS = frozenset(
+    {"metrics", "max_bytes", "compress", "dedupe_ttl", "max_workers", "serve", "serve_idle", "serve_max_body"}
+)
+
+
+def may_need_trust(table: Mapping[str, Any]) -> bool:
+    """Whether a project file's tables could set a sensitive key: any plugin key, or a
+    ``[hookmux]`` key not declared plain."""
+    core = table.get("hookmux")
+    plugins = table.get("plugins")
+    if plugins or (core is not None and not isinstance(core, dict)):
+        return True
+    return bool(set(core or ()) - PLAIN_CORE_KEYS) or bool(set(table) - {"hookmux", "plugins"})
 
 
 def _sha256(data: bytes) -> Any:
