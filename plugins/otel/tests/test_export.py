@@ -6,8 +6,10 @@ daemon and the console scripts are the real ones."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,35 @@ def test_serve_stop_sends_what_is_left(env: dict[str, str], receiver: Receiver, 
     finally:
         daemon.stop()
     assert len(event_spans(receiver)) == 2  # the thread slept; the stop hook exported them
+
+
+def exporter_pids(home: Path) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"hookmux_otel.exporter" in argv and str(home).encode() in argv:
+            found.append(int(pid))
+    return found
+
+
+def test_no_exporter_runs_until_an_endpoint_is_configured_then_one_starts(
+    env: dict[str, str], receiver: Receiver, tmp_path: Path
+) -> None:
+    home = Path(env["HOOKMUX_HOME"])
+    with served(env) as daemon:
+        wait_for(lambda: "otel" in daemon.health()["plugins_loaded"], 20, "the plugins to load")
+        assert daemon.post(bash("echo unconfigured", tmp_path))[0] == 200
+        time.sleep(1.0)
+        assert exporter_pids(home) == []  # an unconfigured plugin costs no process
+        config = Path(env["XDG_CONFIG_HOME"]) / "hookmux" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f'[plugins.otel]\nendpoint = "{receiver.url}"\n')  # while the daemon runs
+        (pid,) = wait_for(lambda: exporter_pids(home), 20, "the exporter to start")
+        assert daemon.post(bash("echo configured", tmp_path))[0] == 200
+        wait_for(lambda: any(s["attributes"]["hookmux.event"] == "PreToolUse" for s in event_spans(receiver)),
+                 20, "the export")  # fmt: skip
+    wait_for(lambda: exporter_pids(home) == [], 10, "the exporter to leave with the daemon")
+    assert pid > 0

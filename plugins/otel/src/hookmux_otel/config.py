@@ -176,3 +176,16 @@ def resolve(config: Config, environ: Mapping[str, str], version: str = "") -> De
         resource["service.version"] = version
     temporality = (var("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") or "delta").lower()
     return Destination(protocol, endpoints, headers, resource, temporality, source)
+
+
+def configured(environ: Mapping[str, str]) -> tuple[Config, Destination | None]:
+    """The ``[plugins.otel]`` table of the user's config (no project chooses) and where
+    telemetry goes; None while the plugin is off, its table invalid or no endpoint set."""
+    from hookmux import __version__
+    from hookmux.config import load_settings
+
+    settings = load_settings(None, environ)
+    config, errors = settings.plugin_config("otel", Config)
+    if errors or not settings.plugin_enabled("otel") or not isinstance(config, Config):
+        return Config(), None
+    return config, resolve(config, environ, __version__)

@@ -27,7 +27,7 @@ from typing import Any
 from hookmux import __version__ as hookmux_version
 from hookmux.state.paths import atomic_write
 from hookmux_otel import telemetry
-from hookmux_otel.config import Config, Destination, resolve
+from hookmux_otel.config import Config, Destination, configured
 
 STATE = "state.json"
 LOCK = "export.lock"
@@ -273,13 +273,7 @@ class Exporter:
     # -- configuration ------------------------------------------------------------------
 
     def config(self) -> tuple[Config, Destination | None]:
-        from hookmux.config import load_settings
-
-        settings = load_settings(None, self.environ)  # the user's config: no project chooses
-        config, errors = settings.plugin_config("otel", Config)
-        if errors or not settings.plugin_enabled("otel"):
-            return Config(), None
-        return config, resolve(config, self.environ, hookmux_version)
+        return configured(self.environ)
 
     def _sinks_for(self, config: Config, destination: Destination) -> _Sinks:
         key = (destination, config.timeout)
