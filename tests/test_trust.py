@@ -389,6 +389,14 @@ def test_the_notices_cheap_precheck_knows_the_plain_core_keys() -> None:
     [hookmux] keys must be CoreConfig's."""
     plain = {f.name for f in attrs.fields(CoreConfig) if f.metadata.get("hookmux_trust") == PLAIN}
     assert plain == trust.PLAIN_CORE_KEYS
-    assert not trust.may_need_trust({"hookmux": {"dedupe_ttl": 5}})
-    assert trust.may_need_trust({"hookmux": {"store_raw": True}})
-    assert trust.may_need_trust({"plugins": {"alpha": {"greeting": "x"}}})
+    assert not trust.may_need_trust(b"# plain\n[hookmux]  # the core\ndedupe_ttl = 5\n\nmetrics=false\n")
+    for text in (
+        b"[hookmux]\nstore_raw = true\n",
+        b'[plugins.alpha]\ngreeting = "x"\n',
+        b"plugins.alpha.greeting = 1\n",
+        b'[hookmux]\n"store_raw" = true\n',
+        b"[ hookmux ]\ndedupe_ttl = 5\n[hookmux.x]\n",
+        b"dedupe_ttl = 5\n",  # outside [hookmux]: an error the full path reports
+        b"[hookmux]\ndisabled = [\n  'alpha',\n]\n",
+    ):
+        assert trust.may_need_trust(text), text

@@ -123,22 +123,19 @@ def matching_handlers(
 
 def project_may_need_trust(project: str) -> bool:
     """Whether the project's hookmux files could set a sensitive key (then the SessionStart
-    notice runs): two ``stat`` calls for a project without any, a TOML read for one with."""
+    notice runs): two failed ``open`` calls for a project without any, a read for one with."""
     for path in project_config_files(project):
         try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed below; tomllib only when a file exists
-        except OSError:
+            with open(path, "rb") as fh:
+                text = fh.read()
+        except FileNotFoundError:
             continue
-        import tomllib
-
+        except OSError:
+            return True  # let the full path say what is wrong
         from hookmux.state.trust import may_need_trust
 
-        with fh:
-            try:
-                if may_need_trust(tomllib.load(fh)):
-                    return True
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-                return True  # let the full path say what is wrong
+        if may_need_trust(text):
+            return True
     return False
 
 

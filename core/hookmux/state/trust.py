@@ -33,14 +33,25 @@ PLAIN_CORE_KEYS = frozenset(
 )
 
 
-def may_need_trust(table: Mapping[str, Any]) -> bool:
-    """Whether a project file's tables could set a sensitive key: any plugin key, or a
-    ``[hookmux]`` key not declared plain."""
-    core = table.get("hookmux")
-    plugins = table.get("plugins")
-    if plugins or (core is not None and not isinstance(core, dict)):
-        return True
-    return bool(set(core or ()) - PLAIN_CORE_KEYS) or bool(set(table) - {"hookmux", "plugins"})
+def may_need_trust(text: bytes) -> bool:
+    """Whether a project file's text could set a sensitive key. False only for a file of
+    comments, blank lines and plain ``[hookmux]`` keys, told line by line without a TOML
+    parser (``tomllib`` costs milliseconds at SessionStart); anything else, even what a
+    parser would read the same, says True and the full path decides."""
+    section = None
+    for raw in text.decode("utf-8", "replace").splitlines():
+        line = raw.split("#", 1)[0].strip() if not raw.strip().startswith("#") else ""
+        if not line:
+            continue
+        if line.startswith("["):
+            section = line.replace(" ", "")
+            if section != "[hookmux]":
+                return True
+            continue
+        key, sep, _ = line.partition("=")
+        if section != "[hookmux]" or not sep or key.strip() not in PLAIN_CORE_KEYS:
+            return True
+    return False
 
 
 def _sha256(data: bytes) -> Any:
