@@ -478,3 +478,16 @@ def test_a_background_handler_knows_the_agent_too(tmp_path: Path) -> None:
     plugin = types.SimpleNamespace(hookmux_stop=hookmux_stop)
     run = run_event(first("gemini", "AfterAgent"), {"p": plugin}, agent="gemini", run_background=True)
     assert run.statuses == {"p.hookmux_stop": "queued"} and seen == [("gemini", "gemini")]
+
+
+def test_hookmux_plugins_shows_the_agents_a_handler_takes(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    from plugin_site import install_plugin
+
+    site = tmp_path / "site"
+    install_plugin(site, "onlycodex", "from hookmux import hookimpl\n\n"
+                   "@hookimpl(agents=['codex'])\ndef hookmux_stop():\n    return None\n")  # fmt: skip
+    env = hookmux_cli.env(PYTHONPATH=str(site), HOOKMUX_PLUGINS="onlycodex")
+    proc = subprocess.run([hookmux_executable(), "plugins", "--json"], env=env, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    (plugin,) = [p for p in json.loads(proc.stdout) if p["name"] == "onlycodex"]
+    assert plugin["events"]["Stop"] == [{"function": "hookmux_stop", "priority": 50, "agents": ["codex"]}]
