@@ -10,8 +10,11 @@ recorded output and exit code). The same session runs with each configuration:
 * ``/bin/true`` on every PreToolUse and PostToolUse (matcher ``*``): Claude Code's
   own floor per hook (spawning a process that does nothing);
 * hookmux with the five plugins as ``hookmux install --scope project`` wires them:
-  command transport cold (``HOOKMUX_SERVE=0``), command transport relayed to a
-  running ``hookmux serve``, and http (``--transport http``);
+  the default as a user gets it (the native launcher, relaying to the daemon that
+  the first matched event starts), the same with the daemon killed (SIGKILL) in the
+  middle of each session, command transport cold (``HOOKMUX_SERVE=0``), the native
+  launcher and the Python launcher (the previous default) relaying to a running
+  ``hookmux serve``, and http (``--transport http``);
 * SpecWeave's bash + jq hooks (seed 002, ``bench/specweave_bash/hooks.json``) and,
   for the same work, hookmux with hookmux-specstatus and hookmux-metadata only.
 
@@ -19,7 +22,22 @@ Each run gets a fresh project and HOME; runs of the configurations are interleav
 (round-robin, the order rotating each round). Hook invocations per configuration
 come from one calibration run that records every event Claude Code fires, matched
 against each configuration's settings the way Claude Code matches them.
-Per-hook overhead = (median wall - median wall without hooks) / invocations.
+
+Two measures of a hook's cost, and why they differ (by 10-20x for ``/bin/true``):
+
+* **wall**: (median session wall - median wall without hooks) / invocations: what the
+  hooks add to the session as a user waits for it. Claude Code overlaps much of a
+  hook's life with its own work (it spawns the hook, keeps streaming, rendering and
+  preparing the next request, and checks for the hook's answer between steps), so
+  a cheap hook adds far less than its duration.
+* **timed**: each hook from spawn to exit as Claude Code's debug log times it
+  (``Hooks: <event>:<tool> [<command>] finished with status 0 (N ms)``; http hooks:
+  from the POST to the response): everything the hook costs, overlapped or not, the
+  process spawn from a busy Node process included (a few ms even for ``/bin/true``).
+
+Both are given per configuration, and hookmux's ratio to ``/bin/true`` both ways.
+A session with a daemon killed mid-way is checked for lost events: each handler's
+executions per run (from ``hookmux metrics``) must equal the plain default's.
 
     python bench/claude_session.py [--runs 3] [--tool-calls 60] [--quick] [--json PATH]
 """
@@ -27,14 +45,19 @@ Per-hook overhead = (median wall - median wall without hooks) / invocations.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
+import os
+import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -49,13 +72,20 @@ from tests.support.messages_api import MessagesAPI, ScriptEntry, Text, ToolUse
 CONFIGS: dict[str, str] = {
     "none": "no hooks",
     "true": "`/bin/true` on PreToolUse + PostToolUse",
+    "default": "hookmux as `hookmux install` wires it (native launcher → relay)",
+    "default_killed": "the same, `hookmux serve` killed (SIGKILL) mid-session",
     "cold": "hookmux, command, cold",
-    "relay": "hookmux, command → relay to `hookmux serve`",
+    "relay_python": "hookmux, Python launcher → relay (the previous default)",
+    "relay": "hookmux, native launcher → relay to a running `hookmux serve`",
     "http": "hookmux, http (`hookmux serve`)",
     "bash": "SpecWeave bash + jq hooks (seed 002)",
     "spec_hookmux": "hookmux, SpecWeave plugins only, cold",
 }
-DAEMON_CONFIGS = ("relay", "http")
+#: a daemon started by the benchmark before the runs
+DAEMON_CONFIGS = ("relay", "relay_python", "http")
+#: the daemon started by hookmux itself, as for a user (the first matched event)
+AUTOSTART_CONFIGS = ("default", "default_killed")
+HOOKMUX_CONFIGS = ("default", "default_killed", "cold", "relay_python", "relay", "http")
 
 
 def bash_command(call: ToolCall) -> str:
@@ -92,17 +122,20 @@ class Config:
         self.settings: dict[str, Any] = {"hooks": {}, "env": {}}
         self.daemon: bl.Daemon | None = None
         self.reason = ""
-        if key in ("cold", "relay", "http", "spec_hookmux"):
+        if key in (*HOOKMUX_CONFIGS, "spec_hookmux"):
             self.env = {
                 "HOOKMUX_HOME": str(self.root / "hookmux-home"),
                 "XDG_CONFIG_HOME": str(self.root / "config"),
             }
         if key in DAEMON_CONFIGS:
             self.env["HOOKMUX_SERVE_PORT"] = str(bl.free_port())
+        if key in (*DAEMON_CONFIGS, *AUTOSTART_CONFIGS):
             self.env["HOOKMUX_SERVE"] = "1"  # run_claude's environment turns the relay off
+        if key in AUTOSTART_CONFIGS:
+            self.env["HOOKMUX_SERVE_IDLE"] = "900"  # gone soon even if the benchmark is killed
         if key in ("cold", "spec_hookmux"):
             self.env["HOOKMUX_SERVE"] = "0"
-        if key in ("cold", "relay", "http"):
+        if key in HOOKMUX_CONFIGS:
             self.env["HOOKMUX_PLUGINS"] = ",".join(bl.PLUGINS)  # not the test plugins tox installs too
         if key == "spec_hookmux":
             self.env["HOOKMUX_PLUGINS"] = "specstatus,metadata"
@@ -136,6 +169,11 @@ class Config:
             if problem:
                 self.reason = f"hookmux install --transport {transport}: {problem}"
                 return False
+            if self.key == "relay_python":
+                problem = python_launcher_instead(template)
+                if problem:
+                    self.reason = problem
+                    return False
             # warm up: the plugin manifest of this HOOKMUX_HOME, byte code
             ws = bl.make_workspace(self.root / "warm-up")
             for line in bl.session_lines(ws, 3):
@@ -190,6 +228,84 @@ class Config:
     def close(self) -> None:
         if self.daemon is not None:
             self.daemon.stop()
+        if self.key in AUTOSTART_CONFIGS:  # the daemon hookmux started for the runs
+            env = bl.clean_env(HOME=str(self.root / "home"), **self.env)
+            subprocess.run([bl.hookmux_bin(), "serve", "stop"], env=env, capture_output=True, timeout=120,
+                           check=False)  # fmt: skip
+
+    def handler_runs(self) -> dict[str, int]:
+        """Executions per handler so far in this configuration's home (``hookmux metrics``)."""
+        env = bl.clean_env(HOME=str(self.root / "home"), **{**self.env, "HOOKMUX_SERVE": "0"})
+        proc = subprocess.run([bl.hookmux_bin(), "metrics", "--json", "--hours", "24"], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        try:
+            handlers = json.loads(proc.stdout)["handlers"]
+        except (ValueError, KeyError):
+            return {}
+        return {f"{h['plugin']}.{h['handler']}:{h['event']}": int(h["count"]) for h in handlers}
+
+    def kill_daemon_when(self, api: MessagesAPI, requests: int) -> threading.Thread:
+        """SIGKILL this home's daemon once the model was asked ``requests`` times (between
+        two tool calls), from a thread."""
+        state = self.root / "hookmux-home" / "daemon" / "daemon.json"
+
+        def kill() -> None:
+            ends = time.monotonic() + 600
+            while len(api.main_requests()) < requests and time.monotonic() < ends:
+                time.sleep(0.01)
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                os.kill(int(json.loads(state.read_text())["pid"]), signal.SIGKILL)
+
+        thread = threading.Thread(target=kill, daemon=True)
+        thread.start()
+        return thread
+
+
+def python_launcher_instead(project: Path) -> str | None:
+    """Point the hookmux handlers of ``project``'s settings at the Python launcher behind
+    the native one (the wiring before the native launcher); None, or why it cannot."""
+    from hookmux.entry.nativelauncher import python_launcher_of
+
+    path = project / ".claude" / "settings.json"
+    settings = json.loads(path.read_text())
+    swapped = 0
+    for groups in settings.get("hooks", {}).values():
+        for group in groups:
+            for handler in group["hooks"]:
+                behind = python_launcher_of(str(handler.get("command")))
+                if behind:
+                    handler["command"] = behind
+                    swapped += 1
+    if not swapped:
+        return "no native launcher was wired (no C compiler?): nothing to compare"
+    path.write_text(json.dumps(settings, indent=2))
+    return None
+
+
+_HOOK_LINE = re.compile(r"Hooks: (\w+):?\S* \[(.*)\] finished with status -?\d+ \((\d+(?:\.\d+)?)ms\)")
+
+
+def timed_hooks(debug_log: Path) -> list[float]:
+    """Each hook's time as Claude Code's debug log reports it (command hooks: their own
+    line; http hooks: from the POST to the response), in ms."""
+    from datetime import datetime
+
+    times: list[float] = []
+    posted = None
+    try:
+        lines = debug_log.read_text(errors="replace").splitlines()
+    except OSError:
+        return times
+    for line in lines:
+        found = _HOOK_LINE.search(line)
+        if found and found.group(1) in ("PreToolUse", "PostToolUse", "PostToolUseFailure"):
+            times.append(float(found.group(3)))
+        elif "Hooks: HTTP hook POST" in line:
+            posted = datetime.fromisoformat(line[:23]).timestamp()
+        elif "Hooks: HTTP hook response" in line and posted is not None:
+            times.append((datetime.fromisoformat(line[:23]).timestamp() - posted) * 1000)
+            posted = None
+    return times
 
 
 RECORDER = "import sys; open(sys.argv[1], 'ab').write(sys.stdin.buffer.read() + b'\\n')"
@@ -238,6 +354,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for event in events:
             fired[event["hook_event_name"]] = fired.get(event["hook_event_name"], 0) + 1
         walls: dict[str, list[float]] = {k: [] for k in configs}
+        timed: dict[str, list[float]] = {k: [] for k in configs}
+        handler_runs: dict[str, list[dict[str, int]]] = {k: [] for k in AUTOSTART_CONFIGS}
         failures: dict[str, list[str]] = {k: [] for k in configs}
         keys = list(configs)
         started = time.monotonic()
@@ -246,13 +364,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for key in keys[shift:] + keys[:shift]:
                 config = configs[key]
                 ws = config.workspace(f"run{number}")
-                with MessagesAPI(script(ws.project, args.tool_calls)) as api:
-                    result = run_claude(claude, ws.project, ws.home, api.url, timeout=900,
-                                        extra_env=config.env)  # fmt: skip
+                debug = ws.home / "claude-debug.log"
+                before = config.handler_runs() if key in AUTOSTART_CONFIGS else {}
+                entries = script(ws.project, args.tool_calls)
+                with MessagesAPI(entries) as api:
+                    if key == "default_killed":
+                        config.kill_daemon_when(api, len(entries) // 2)
+                    result = run_claude(claude, ws.project, ws.home, api.url, timeout=900, extra_env=config.env,
+                                        extra_args=["--debug-file", str(debug)],
+                                        keep_leftovers=key in AUTOSTART_CONFIGS)  # fmt: skip
                     results = api.tool_results()
                 if result.returncode != 0 or len(results) < args.tool_calls:
                     failures[key].append(f"exit {result.returncode}, {len(results)} tool results")
                 walls[key].append(result.duration)
+                timed[key] += timed_hooks(debug)
+                if key in AUTOSTART_CONFIGS:
+                    time.sleep(1.0)  # the run's records reach the store
+                    after = config.handler_runs()
+                    handler_runs[key].append({h: n - before.get(h, 0) for h, n in after.items()})
                 time.sleep(0.5)  # let background work of the run finish
             print(f"round {number + 1}/{args.runs} done, {time.monotonic() - started:.0f} s", file=sys.stderr)
         for key in DAEMON_CONFIGS:
@@ -266,10 +395,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bl.Reaper().settle(20.0)
         shutil.rmtree(root, ignore_errors=True)
     base = statistics.median(walls["none"])
+    killed_lost = _lost_in_killed_runs(handler_runs)
+    if killed_lost:
+        failures.setdefault("default_killed", []).append(killed_lost)
     for key in configs:
         median = statistics.median(walls[key])
         calls = counted[key]
         overhead = median - base
+        hook_times = timed[key]
         rows.append({
             "key": key,
             "configuration": CONFIGS[key],
@@ -281,10 +414,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "overhead_s": round(overhead, 3),
             "per_invocation_ms": round(overhead * 1000 / calls, 2) if calls else None,
             "overhead_pct": round(overhead * 100 / base, 1),
+            "timed_hooks": len(hook_times),
+            "timed_p50_ms": round(statistics.median(hook_times), 2) if hook_times else None,
+            "timed_mean_ms": round(statistics.mean(hook_times), 2) if hook_times else None,
+            "handler_runs": handler_runs.get(key),
             "failures": failures[key],
         })  # fmt: skip
     order = list(CONFIGS)
     rows.sort(key=lambda r: order.index(r["key"]))
+    by_key = {r["key"]: r for r in rows if r.get("available")}
+    floor = by_key.get("true")
+    for row in by_key.values():
+        if floor is None or row["key"] in ("none", "true"):
+            continue
+        if row["per_invocation_ms"] is not None and floor["per_invocation_ms"]:
+            row["x_true_wall"] = round(row["per_invocation_ms"] / floor["per_invocation_ms"], 2)
+        if row["timed_mean_ms"] is not None and floor["timed_mean_ms"]:
+            row["x_true_timed"] = round(row["timed_mean_ms"] / floor["timed_mean_ms"], 2)
     return {
         **info,
         "available": True,
@@ -296,6 +442,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "rows": rows,
     }
+
+
+def _lost_in_killed_runs(handler_runs: dict[str, list[dict[str, int]]]) -> str | None:
+    """Why the runs with a killed daemon lost events (fewer executions of a handler than
+    the plain default's runs), or None."""
+    plain, killed = handler_runs.get("default", []), handler_runs.get("default_killed", [])
+    if not plain or not killed:
+        return None
+    expected = plain[-1]  # the first runs of a home also start its daemon: the last one is typical
+    for number, runs in enumerate(killed):
+        short = {h: (runs.get(h, 0), n) for h, n in expected.items() if runs.get(h, 0) < n}
+        if short:
+            return f"run {number}: handlers ran fewer times than without the kill (got, expected): {short}"
+    return None
 
 
 def caption(report: dict[str, Any]) -> str:
@@ -311,15 +471,22 @@ def caption(report: dict[str, Any]) -> str:
 def table(report: dict[str, Any]) -> list[str]:
     if not report["available"]:
         return []
-    lines = ["| configuration | hook invocations | wall time | overhead | per hook invocation | % of no-hooks wall |",
-             "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = ["| configuration | hook invocations | wall time | overhead | per hook (wall) | % of no-hooks wall "
+             "| per hook (timed, p50 / mean) | x `/bin/true` (wall / timed) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for row in report["rows"]:
         if not row["available"]:
-            lines.append(f"| {row['configuration']} | not available: {row['reason']} ||||| ")
+            lines.append(f"| {row['configuration']} | not available: {row['reason']} ||||||| ")
             continue
         per = "-" if row["per_invocation_ms"] is None else f"{row['per_invocation_ms']} ms"
+        timed = (
+            "-" if row.get("timed_p50_ms") is None else f"{row['timed_p50_ms']} / {row['timed_mean_ms']} ms"
+        )
+        ratio = "-"
+        if "x_true_wall" in row or "x_true_timed" in row:
+            ratio = f"{row.get('x_true_wall', '-')} / {row.get('x_true_timed', '-')}"
         lines.append(f"| {row['configuration']} | {row['hook_invocations']} | {row['wall_s']} s | "
-                     f"{row['overhead_s']:+} s | {per} | {row['overhead_pct']:+} % |")  # fmt: skip
+                     f"{row['overhead_s']:+} s | {per} | {row['overhead_pct']:+} % | {timed} | {ratio} |")  # fmt: skip
     return lines
 
 
