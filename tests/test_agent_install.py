@@ -231,3 +231,30 @@ def test_doctor_finds_a_folder_gemini_will_not_run_hooks_in(env: Env) -> None:
     env.gemini_file.write_text(json.dumps(settings))
     code, checks = doctor(env, "gemini")
     assert code == 1 and any("hooksConfig.disabled lists 'hookmux'" in c["message"] for c in checks)
+
+
+def test_each_agent_gets_matchers_in_its_own_rules(env: Env, tmp_path: Path) -> None:
+    from plugin_site import install_plugin
+
+    site = tmp_path / "site"
+    install_plugin(
+        site,
+        "matchy",
+        "from hookmux import hookimpl\n\n"
+        "@hookimpl(matcher='startup|resume')\ndef hookmux_session_start():\n    return None\n\n"
+        "@hookimpl(matcher='Edit|Write')\ndef hookmux_pre_tool_use():\n    return None\n\n"
+        "@hookimpl(matcher='mcp__.*')\ndef hookmux_post_tool_use():\n    return None\n",
+    )
+    extra = {"PYTHONPATH": str(site), "HOOKMUX_PLUGINS": "matchy"}
+    assert env("install", "--agent=all", **extra).returncode == 0
+    codex = json.loads(env.codex_file.read_text())["hooks"]
+    gemini = json.loads(env.gemini_file.read_text())["hooks"]
+    # Codex: one anchored regex per event; its apply_patch edits are named too
+    assert [g.get("matcher") for g in codex["SessionStart"]] == ["resume|startup"]
+    assert [g.get("matcher") for g in codex["PreToolUse"]] == ["Edit|Write|apply_patch"]
+    # Gemini CLI: SessionStart compares one exact string per group; tools by its own names
+    assert [g.get("matcher") for g in gemini["SessionStart"]] == ["resume", "startup"]
+    assert [g.get("matcher") for g in gemini["BeforeTool"]] == ["^(?:replace|write_file)$"]
+    # a regex over Claude Code's tool names means nothing to the others: every call
+    assert [g.get("matcher") for g in codex["PostToolUse"]] == [None]
+    assert [g.get("matcher") for g in gemini["AfterTool"]] == [None]
