@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,19 @@ def test_codex_test_outcomes_come_from_the_output_it_sends(project: Path, journa
     assert "Tests: 2 passed, 1 failed" in text
     # no summary and no exit code: GHAP claims nothing
     assert run(codex_post(project, "make build", "done\n"), "codex").output is None
+
+
+def test_a_failing_gemini_test_run_is_a_failure_with_its_counts(project: Path, journal_dir: Path) -> None:
+    journal_dir.mkdir(parents=True)
+    start_ghap(journal_dir)
+    result = {"llmContent": "<untrusted_context>\nOutput: F..\n1 failed, 2 passed in 0.1s\nExit Code: 1\n"
+              "Process Group PGID: 7\n</untrusted_context>", "returnDisplay": ""}  # fmt: skip
+    answer = run(gemini_tool("AfterTool", project, "pytest -q", tool_response=result), "gemini").output
+    assert answer is not None
+    context = answer["hookSpecificOutput"]
+    assert context["hookEventName"] == "AfterTool"  # Gemini CLI's name for the event, as it expects
+    assert "Tests: 2 passed, 1 failed" in context["additionalContext"]
+    from hookmux_ghap.journal import LAST_OUTCOME
+
+    outcome = json.loads((journal_dir / LAST_OUTCOME).read_text())
+    assert outcome["success"] is False and outcome["failed"] == 1 and outcome["command"] == "pytest -q"
