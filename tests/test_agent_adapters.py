@@ -491,3 +491,14 @@ def test_hookmux_plugins_shows_the_agents_a_handler_takes(hookmux_cli: HookmuxCL
                           check=True)  # fmt: skip
     (plugin,) = [p for p in json.loads(proc.stdout) if p["name"] == "onlycodex"]
     assert plugin["events"]["Stop"] == [{"function": "hookmux_stop", "priority": 50, "agents": ["codex"]}]
+
+
+def test_a_patch_never_reads_files_outside_the_session(tmp_path: Path) -> None:
+    project, outside = tmp_path / "project", tmp_path / "secret.txt"
+    project.mkdir()
+    outside.write_text("do not copy\n")
+    (project / "link.txt").symlink_to(outside)
+    for path in ("../secret.txt", str(outside), "link.txt"):
+        patch = f"*** Begin Patch\n*** Update File: {path}\n@@\n-do not copy\n+x\n*** End Patch"
+        (change,) = describe(patch, str(project))
+        assert change["content"] is None and "old_content" not in change, path

@@ -163,12 +163,24 @@ def resolve(path: str, cwd: str) -> str:
     return os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd or "/", path))
 
 
+#: Largest file read to work out an update's content (larger: the content is unknown).
+MAX_READ = 8 * 1024 * 1024
+
+
 def read_text(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_READ + 1)
+        return None if len(data) > MAX_READ else data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _inside(path: str, cwd: str) -> bool:
+    """True when ``path`` (symlinks resolved) lies inside the session's cwd."""
+    root = os.path.realpath(cwd or "/")
+    real = os.path.realpath(path)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def describe(
@@ -179,8 +191,14 @@ def describe(
     ``file_path`` is absolute (the destination of a move); ``content`` is the file's
     text after the patch (None when a hunk does not apply or the file cannot be read);
     ``old_content`` the text before it, for an update. ``applied``: the patch is on
-    disk already (PostToolUse), so an update's content is read, not computed.
+    disk already (PostToolUse), so an update's content is read, not computed. Only files
+    inside ``cwd`` are read (a patch is the model's input: a path out of the project must
+    not bring another file's text into hookmux's records); elsewhere the content is unknown.
     """
+
+    def read_inside(path: str) -> str | None:
+        return read(path) if _inside(path, cwd) else None
+
     out: list[dict[str, object]] = []
     for change in parse_patch(text):
         path = resolve(change.path, cwd)
@@ -192,9 +210,9 @@ def describe(
         else:
             target = resolve(change.move_to, cwd) if change.move_to else path
             if applied:
-                before, after = None, read(target)
+                before, after = None, read_inside(target)
             else:
-                before = read(path)
+                before = read_inside(path)
                 after = None if before is None else apply_hunks(before, change.hunks)
             item: dict[str, object] = {"action": "update", "file_path": target, "content": after}
             if before is not None:
