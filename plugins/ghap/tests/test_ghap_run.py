@@ -31,9 +31,16 @@ def parallel(
         )
         for _ in payloads
     ]
-    done = []
+    # Every event goes in at once (a small payload fits the pipe): fed one by one as each
+    # finishes, the last ones would wait past hookmux's 10 s stdin limit on a loaded machine.
     for proc, payload in zip(procs, payloads, strict=True):
-        out, err = proc.communicate(json.dumps(payload).encode(), timeout=120)
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(payload).encode())
+        proc.stdin.close()
+        proc.stdin = None  # communicate() below only reads
+    done = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
         done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     return done
 

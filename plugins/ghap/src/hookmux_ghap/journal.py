@@ -11,7 +11,8 @@
     ├── .last_outcome          # hookmux-ghap: the last test/build outcome seen with a GHAP active
     └── .lock                  # hookmux-ghap: the lock every writer holds
 
-Every write goes through a temporary file and ``os.replace`` (with fsync), and
+Every write goes through a temporary file and ``os.replace`` (with fsync, but for
+the tool count, rewritten on every tool call), and
 every read-modify-write holds an exclusive lock on ``.lock`` (``flock``; one
 process at a time, across every hook process, session and ``hookmux ghap``
 command), so parallel tool calls never lose a count. Readers need no lock: they
@@ -248,8 +249,8 @@ class Journal:
 
     # -- writes (the caller holds the lock) -------------------------------------
 
-    def _write(self, name: str, text: str) -> None:
-        atomic_write(self.path(name), text.encode("utf-8"), FILE_MODE)
+    def _write(self, name: str, text: str, *, durable: bool = True) -> None:
+        atomic_write(self.path(name), text.encode("utf-8"), FILE_MODE, durable=durable)
 
     def _remove(self, name: str) -> None:
         try:
@@ -286,7 +287,9 @@ class Journal:
         with self.lock():
             count = self.tool_count() + 1
             current = self.current() if count >= frequency else None
-            self._write(TOOL_COUNT, "0" if current is not None else str(count))
+            # Not synced: rewritten on every tool call, and a count lost to a power cut
+            # only moves one check-in (an fsync here was most of every tool call's cost).
+            self._write(TOOL_COUNT, "0" if current is not None else str(count), durable=False)
         return count, current
 
     def reset_tool_count(self) -> None:
