@@ -386,7 +386,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"round {number + 1}/{args.runs} done, {time.monotonic() - started:.0f} s", file=sys.stderr)
         for key in DAEMON_CONFIGS:
             daemon = configs[key].daemon if key in configs else None
-            problem = daemon.served(key) if daemon is not None else None
+            problem = daemon.served("http" if key == "http" else "relay") if daemon is not None else None
             if problem:
                 failures[key].append(problem)
     finally:
