@@ -233,16 +233,19 @@ class Config:
             subprocess.run([bl.hookmux_bin(), "serve", "stop"], env=env, capture_output=True, timeout=120,
                            check=False)  # fmt: skip
 
-    def handler_runs(self) -> dict[str, int]:
-        """Executions per handler so far in this configuration's home (``hookmux metrics``)."""
+    def handler_metrics(self) -> list[dict[str, Any]]:
+        """Every handler's executions and latency in this configuration's home (``hookmux metrics``)."""
         env = bl.clean_env(HOME=str(self.root / "home"), **{**self.env, "HOOKMUX_SERVE": "0"})
         proc = subprocess.run([bl.hookmux_bin(), "metrics", "--json", "--hours", "24"], env=env,
                               capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
         try:
-            handlers = json.loads(proc.stdout)["handlers"]
+            return list(json.loads(proc.stdout)["handlers"])
         except (ValueError, KeyError):
-            return {}
-        return {f"{h['plugin']}.{h['handler']}:{h['event']}": int(h["count"]) for h in handlers}
+            return []
+
+    def handler_runs(self) -> dict[str, int]:
+        """Executions per handler so far in this configuration's home."""
+        return {f"{h['plugin']}.{h['handler']}:{h['event']}": int(h["count"]) for h in self.handler_metrics()}
 
     def kill_daemon_when(self, api: MessagesAPI, requests: int) -> threading.Thread:
         """SIGKILL this home's daemon once the model was asked ``requests`` times (between
@@ -384,6 +387,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     handler_runs[key].append({h: n - before.get(h, 0) for h, n in after.items()})
                 time.sleep(0.5)  # let background work of the run finish
             print(f"round {number + 1}/{args.runs} done, {time.monotonic() - started:.0f} s", file=sys.stderr)
+        # What each plugin's handlers cost in the daemon, per event type (all five plugins, warm).
+        plugin_costs = [
+            {k: h[k] for k in ("plugin", "handler", "event", "count", "p50_ms", "p99_ms")}
+            for h in (configs["relay"].handler_metrics() if "relay" in configs else [])
+        ]
         for key in DAEMON_CONFIGS:
             daemon = configs[key].daemon if key in configs else None
             problem = daemon.served("http" if key == "http" else "relay") if daemon is not None else None
@@ -441,6 +449,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "no_hooks_spread_s": round(max(walls["none"]) - min(walls["none"]), 3),
         "mode": "quick" if args.quick else "full",
         "rows": rows,
+        "plugin_costs": sorted(plugin_costs, key=lambda h: (h["plugin"], h["event"], h["handler"])),
     }
 
 
@@ -490,6 +499,17 @@ def table(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def plugin_table(report: dict[str, Any]) -> list[str]:
+    """Per plugin and event type: what its handlers cost in the warm daemon (``hookmux metrics``)."""
+    costs = report.get("plugin_costs") or []
+    if not costs:
+        return []
+    lines = ["| plugin | handler | event | runs | p50 | p99 |", "|---|---|---|---:|---:|---:|"]
+    lines += [f"| {h['plugin']} | {h['handler']} | {h['event']} | {h['count']} | {h['p50_ms']} ms | {h['p99_ms']} ms |"
+              for h in costs]  # fmt: skip
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -518,6 +538,7 @@ def main() -> int:
     bl.write_json(args.json, report)
     print(f"{caption(report)}; {report['machine']}, {report['date']}")
     print("\n".join(table(report)))
+    print("\n".join(plugin_table(report)))
     for problem in report["problems"]:
         print(problem)
     verdict = "ok" if not report["problems"] else "PROBLEMS"

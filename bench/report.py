@@ -59,6 +59,15 @@ def markdown(results: dict[str, dict[str, Any] | None], png: str | None) -> str:
             "",
         ]
         lines += [*claude_session.table(report), ""]
+        costs = claude_session.plugin_table(report)
+        if costs:
+            lines += [
+                "Per plugin, in the daemon (the native-launcher relay configuration's `hookmux metrics "
+                "--json` after the runs: every handler of the five plugins, per event type):",
+                "",
+                *costs,
+                "",
+            ]
     if results["scale"]:
         report = results["scale"]
         lines += [f"**Scale** (`bench/scale.py`): {scale.caption(report)}.", "", *scale.table(report), ""]
