@@ -53,16 +53,15 @@ def codex_trust(codex: str, env: dict[str, str], cwd: str) -> dict[str, Any]:
     proc = subprocess.Popen([codex, "app-server"], cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, bufsize=1)  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
     ids = iter(range(1, 1000))
 
     def call(method: str, params: dict[str, Any]) -> Any:
         number = next(ids)
-        proc.stdin.write(
-            json.dumps({"jsonrpc": "2.0", "id": number, "method": method, "params": params}) + "\n"
-        )
-        proc.stdin.flush()
+        stdin.write(json.dumps({"jsonrpc": "2.0", "id": number, "method": method, "params": params}) + "\n")
+        stdin.flush()
         while True:
-            line = proc.stdout.readline()
+            line = stdout.readline()
             if not line:
                 raise RuntimeError(f"codex app-server closed during {method}")
             message = json.loads(line)
@@ -73,8 +72,8 @@ def codex_trust(codex: str, env: dict[str, str], cwd: str) -> dict[str, Any]:
 
     try:
         call("initialize", {"clientInfo": {"name": "hookmux-tests", "version": "0"}})
-        proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "initialized"}) + "\n")
-        proc.stdin.flush()
+        stdin.write(json.dumps({"jsonrpc": "2.0", "method": "initialized"}) + "\n")
+        stdin.flush()
         listed = call("hooks/list", {"cwds": [cwd]})
         hooks = [h for entry in listed.get("data", []) for h in entry.get("hooks", [])]
         todo = [h for h in hooks if not h.get("isManaged") and h.get("trustStatus") != "trusted"]
@@ -86,7 +85,7 @@ def codex_trust(codex: str, env: dict[str, str], cwd: str) -> dict[str, Any]:
             )
         return {"trusted": [h["key"] for h in todo]}
     finally:
-        proc.stdin.close()
+        stdin.close()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -97,11 +96,9 @@ def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     _loopback_up()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    if spec["api"] == "codex":
-        from codex_api import serve
-    else:
-        from gemini_api import serve
-    server = serve(spec["log"])
+    import importlib
+
+    server = importlib.import_module(f"{spec['api']}_api").serve(spec["log"])
     port = str(server.server_address[1])
     env = {k: v.replace(PLACEHOLDER, port) for k, v in spec["env"].items()}
     for name in spec.get("files", []):
