@@ -389,6 +389,22 @@ def test_bad_agent_input_costs_one_line_and_no_answer(hookmux_cli: HookmuxCLI) -
     assert run.stderr.strip() == "hookmux: unknown Codex hook event 'BeforeTool' (hookmux knows 14)"
 
 
+def test_claude_codes_path_loads_nothing_of_the_agents(hookmux_cli: HookmuxCLI) -> None:
+    event = {"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/", "tool_name": "Bash",
+             "tool_input": {"command": "hmtest-deny"}}  # fmt: skip
+    env = hookmux_cli.env(HOOKMUX_PLUGINS="alpha")
+    for command in ("ls", "hmtest-deny"):  # unmatched, then matched (a deny)
+        payload = json.dumps({**event, "tool_input": {"command": command}}).encode()
+        hookmux_cli.run(payload, env={"HOOKMUX_PLUGINS": "alpha"})
+        proc = subprocess.run([__import__("sys").executable, "-X", "importtime", hookmux_executable(), "run"],
+                              input=payload, capture_output=True, env=env, check=True)  # fmt: skip
+        modules = {
+            line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line
+        }
+        assert "hookmux.entry.route" in modules
+        assert not {m for m in modules if m.startswith("hookmux.agents")}, command
+
+
 def test_an_unmatched_codex_event_imports_no_plugin_and_no_heavy_library(hookmux_cli: HookmuxCLI) -> None:
     event = dict(first("codex", "PreToolUse", "Bash"), tool_input={"command": "ls"})
     env = hookmux_cli.env(HOOKMUX_PLUGINS="alpha")
