@@ -112,7 +112,9 @@ def test_a_real_prometheus_scrapes_the_daemon_with_the_token_file(
             millis = query(base, 'hookmux_handler_duration_ms{plugin="alpha",quantile="0.5"}')
             assert len(seconds) == len(millis) >= 1, (seconds, millis)
             # the same latency in the base unit (the _ms name is kept one release, deprecated)
-            assert float(seconds[0]["value"][1]) == pytest.approx(float(millis[0]["value"][1]) / 1000, rel=1e-3)
+            assert float(seconds[0]["value"][1]) == pytest.approx(
+                float(millis[0]["value"][1]) / 1000, rel=1e-3
+            )
             served_total = query(base, 'sum(hookmux_serve_requests_total{transport="http"})')
             assert float(served_total[0]["value"][1]) == 3
             uptime = query(base, "hookmux_serve_uptime_seconds")
