@@ -518,3 +518,20 @@ def test_a_patch_never_reads_files_outside_the_session(tmp_path: Path) -> None:
         patch = f"*** Begin Patch\n*** Update File: {path}\n@@\n-do not copy\n+x\n*** End Patch"
         (change,) = describe(patch, str(project))
         assert change["content"] is None and "old_content" not in change, path
+
+
+@pytest.mark.parametrize("agent", ADAPTED)
+def test_make_agent_event_builds_every_event_each_agent_sends(agent: str, tmp_path: Path) -> None:
+    from hookmux.testing import make_agent_event
+
+    module = adapter(agent)
+    assert module is not None
+    captured_keys = {p["hook_event_name"]: set(p) for p in captured(agent)}
+    for event in module.EVENTS:
+        payload = make_agent_event(agent, event, cwd=tmp_path)
+        raw = module.to_canonical(payload)
+        assert structure_event(raw).agent == agent
+        if event in captured_keys:  # the keys the real CLI sends are there
+            assert captured_keys[event] - {"turn_id", "agent_id", "agent_type"} <= set(payload), event
+    with pytest.raises(ValueError, match="has no hook event 'PreToolUse'"):
+        make_agent_event("gemini", "PreToolUse")

@@ -82,6 +82,74 @@ def make_event(event: str, *, cwd: str | os.PathLike[str] | None = None, **field
     return payload
 
 
+#: What Codex CLI 0.171.0 and Gemini CLI 0.61.0 send beyond the common keys, per event of
+#: their own (the values of the captured payloads in tests/data/agents).
+_AGENT_REQUIRED: dict[str, dict[str, dict[str, Any]]] = {
+    "codex": {
+        "SessionStart": {"source": "startup"},
+        "UserPromptSubmit": {"prompt": "hello"},
+        "PreToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "call_1"},
+        "PermissionRequest": {"tool_name": "Bash", "tool_input": {"command": "ls", "description": "x"}},
+        "PostToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": "",
+                        "tool_use_id": "call_1"},
+        "PreCompact": {"trigger": "auto"},
+        "PostCompact": {"trigger": "auto"},
+        "SubagentStart": {"agent_id": "agent-1", "agent_type": "default"},
+        "SubagentStop": {"agent_id": "agent-1", "agent_type": "default", "agent_transcript_path": "",
+                         "last_assistant_message": "", "stop_hook_active": False},
+        "Stop": {"last_assistant_message": "", "stop_hook_active": False},
+        "SessionEnd": {"reason": "other"},
+        "Interrupt": {},
+        "PreModelRequest": {"kind": "sampling", "request_id": "r-1", "attempt_number": 1, "thread_id": "t-1"},
+        "PostModelRequest": {"kind": "sampling", "request_id": "r-1", "attempt_number": 1, "thread_id": "t-1",
+                             "status": "completed", "error": None, "response_id": "resp_1",
+                             "token_usage": {"input_tokens": 100, "output_tokens": 10, "total_tokens": 110}},
+    },
+    "gemini": {
+        "SessionStart": {"source": "startup"},
+        "SessionEnd": {"reason": "exit"},
+        "BeforeAgent": {"prompt": "hello"},
+        "AfterAgent": {"prompt": "hello", "prompt_response": "", "stop_hook_active": False},
+        "BeforeModel": {"llm_request": {"model": "gemini-2.5-flash", "messages": [], "config": {}}},
+        "BeforeToolSelection": {"llm_request": {"model": "gemini-2.5-flash", "messages": [], "config": {}}},
+        "AfterModel": {"llm_request": {"model": "gemini-2.5-flash", "messages": [], "config": {}},
+                       "llm_response": {"text": "", "candidates": []}},
+        "BeforeTool": {"tool_name": "run_shell_command", "tool_input": {"command": "ls"}},
+        "AfterTool": {"tool_name": "run_shell_command", "tool_input": {"command": "ls"},
+                      "tool_response": {"llmContent": "Output: (empty)", "returnDisplay": ""}},
+        "PreCompress": {"trigger": "auto"},
+        "Notification": {"notification_type": "ToolPermission", "message": "Tool requires execution",
+                         "details": {"type": "exec", "title": "Confirm Shell Command"}},
+    },
+}  # fmt: skip
+
+
+def make_agent_event(
+    agent: str, event: str, *, cwd: str | os.PathLike[str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A payload shaped like Codex CLI 0.171.0's (``agent="codex"``) or Gemini CLI 0.61.0's
+    (``"gemini"``) for ``event``, the agent's own event name (``BeforeTool``, ...); ``fields``
+    override. Route it with ``run_event(payload, ..., agent=agent)``."""
+    required = _AGENT_REQUIRED.get(agent)
+    if required is None:
+        raise ValueError(f"no payloads for agent {agent!r}: expected codex or gemini")
+    if event not in required:
+        raise ValueError(f"{agent} has no hook event {event!r}: expected one of {', '.join(required)}")
+    session = fields.pop("session_id", str(uuid.uuid4()))
+    directory = os.fspath(cwd) if cwd is not None else os.getcwd()
+    payload: dict[str, Any] = {"session_id": session, "cwd": directory, "hook_event_name": event}
+    if agent == "codex":
+        payload["transcript_path"] = os.path.join(directory, ".codex", "sessions", f"rollout-{session}.jsonl")
+        if event != "SessionEnd":
+            payload.update(model="gpt-5.5", permission_mode="bypassPermissions")
+    else:
+        payload["transcript_path"] = os.path.join(directory, ".gemini", "chats", f"session-{session}.jsonl")
+        payload["timestamp"] = "2026-12-06T23:25:00.000Z"
+    payload.update(json.loads(json.dumps(required[event])))
+    payload.update(fields)
+    return payload
+
+
 @attrs.frozen
 class EventRun:
     """The outcome of :func:`run_event`."""
