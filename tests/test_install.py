@@ -355,7 +355,13 @@ def test_the_notice_can_be_silenced_like_a_plugin(hm: Env, project: Path) -> Non
     start = make_event("SessionStart", cwd=project, source="startup")
     handler = {"command": hookmux_executable(), "args": ["run", "--wiring=0123456789ab"]}
     assert "installed plugins changed" in hm.run_handler(handler, start)["systemMessage"]  # type: ignore[index]
-    (project / ".claude" / "hookmux.toml").write_text("[plugins.hookmux-wiring]\nenabled = false\n")
+    silence = "[plugins.hookmux-wiring]\nenabled = false\n"
+    (project / ".claude" / "hookmux.toml").write_text(silence)
+    # a repository cannot silence it (turning something off takes a trusted file) ...
+    assert "installed plugins changed" in hm.run_handler(handler, start)["systemMessage"]  # type: ignore[index]
+    user = hm.cli.config_home / "hookmux" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(silence)  # ... the user can
     assert hm.run_handler(handler, start) is None
 
 

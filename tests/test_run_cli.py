@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import real_payloads
 
-from hookmux.testing import HookmuxCLI, make_event
+from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 
 def bash(command: str, cwd: Path, event: str = "PreToolUse") -> dict[str, object]:
@@ -172,12 +173,26 @@ def test_exit_2_only_when_a_plugin_blocks(hookmux_cli: HookmuxCLI, tmp_path: Pat
     assert (done.returncode, done.stdout) == (0, b"")
 
 
+def trust(hookmux_cli: HookmuxCLI, project: Path) -> None:
+    """``hookmux trust`` for the project's hookmux files, as the user would."""
+    subprocess.run(
+        [hookmux_executable(), "trust", "--project-dir", str(project)],
+        env=hookmux_cli.env(),
+        check=True,
+        capture_output=True,
+    )
+
+
 def test_invalid_plugin_config_is_reported_and_the_hook_still_answers(
     hookmux_cli: HookmuxCLI, project: Path
 ) -> None:
     (project / ".claude" / "hookmux.toml").write_text(
         '[plugins.alpha]\ngreeting = 5\n\n[hookmux]\nhandler_timeout = "x"\n'
     )
+    untrusted = hookmux_cli.run(bash("echo hmtest-context", project, "PostToolUse"))
+    # a repository's bad values are left out: they cannot switch a plugin off
+    assert "alpha-context for toolu_test" in untrusted.output["hookSpecificOutput"]["additionalContext"]  # type: ignore[index]
+    trust(hookmux_cli, project)  # the user vouches for the file: its values count
     result = hookmux_cli.run(bash("echo hmtest-context", project, "PostToolUse"))
     assert result.returncode == 0
     # alpha is skipped for its invalid section; beta still answers
@@ -201,8 +216,11 @@ def test_disabled_plugin_does_not_run(hookmux_cli: HookmuxCLI, project: Path) ->
     event = bash("hmtest-deny", project)
     assert hookmux_cli.run(event, env={"HOOKMUX_DISABLED": "alpha"}).stdout == b""
     (project / ".claude" / "hookmux.toml").write_text("[plugins.alpha]\nenabled = false\n")
+    assert hookmux_cli.run(event).stdout != b""  # turning a plugin off takes a trusted file
+    trust(hookmux_cli, project)
     assert hookmux_cli.run(event).stdout == b""
     (project / ".claude" / "hookmux.toml").write_text('[hookmux]\ndisabled = ["alpha"]\n')
+    trust(hookmux_cli, project)
     assert hookmux_cli.run(event).stdout == b""
 
 
@@ -229,6 +247,7 @@ def test_hookmux_plugins_env_runs_only_the_named_plugins(hookmux_cli: HookmuxCLI
 def test_config_error_names_the_file_that_set_the_bad_value(hookmux_cli: HookmuxCLI, project: Path) -> None:
     (project / ".claude" / "hookmux.toml").write_text('[plugins.alpha]\ngreeting = "fine"\n')
     (project / ".claude" / "hookmux.local.toml").write_text("[plugins.alpha]\ngreeting = 7\n")
+    trust(hookmux_cli, project)
     result = hookmux_cli.run(make_event("UserPromptSubmit", cwd=project, prompt="hmtest-prompt"))
     local = project / ".claude" / "hookmux.local.toml"
     assert f"{local}: plugins.alpha.greeting: expected a string, got int 7" in result.stderr
