@@ -535,3 +535,12 @@ def test_make_agent_event_builds_every_event_each_agent_sends(agent: str, tmp_pa
             assert captured_keys[event] - {"turn_id", "agent_id", "agent_type"} <= set(payload), event
     with pytest.raises(ValueError, match="has no hook event 'PreToolUse'"):
         make_agent_event("gemini", "PreToolUse")
+
+
+def test_gemini_cli_is_told_when_the_plugins_changed_since_install(hookmux_cli: HookmuxCLI) -> None:
+    event = first("gemini", "SessionStart")
+    run = hookmux_cli.run(event, "--agent=gemini", "--wiring=0123456789ab", env={"HOOKMUX_PLUGINS": "alpha"})
+    assert run.returncode == 0 and run.output is not None
+    message = run.output["systemMessage"]
+    assert message.startswith("hookmux: the installed plugins changed since `hookmux install --agent gemini`")
+    assert "wired Gemini CLI" in message

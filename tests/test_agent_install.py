@@ -132,7 +132,8 @@ def test_gemini_install_speaks_geminis_names_matchers_and_milliseconds(env: Env)
         "usageStatisticsEnabled": False
     }
     hooks = settings["hooks"]
-    assert set(hooks) == {"BeforeTool", "AfterTool", "BeforeAgent"}
+    # what alpha takes, and SessionStart: hookmux tells the user when the plugins changed since
+    assert set(hooks) == {"BeforeTool", "AfterTool", "BeforeAgent", "SessionStart"}
     assert GEMINI_EXISTING["hooks"]["BeforeTool"][0] in hooks["BeforeTool"]
     ((matcher, handler),) = ours(hooks["BeforeTool"])
     assert matcher == "^(?:run_shell_command)$"  # Bash, as Gemini CLI names it, anchored
@@ -140,7 +141,8 @@ def test_gemini_install_speaks_geminis_names_matchers_and_milliseconds(env: Env)
         handler["name"] == "hookmux"
         and handler["timeout"] == budget([{"timeout": None}], 10.0, None, 120)[0] * 1000
     )
-    assert shlex.split(handler["command"])[1:3] == ["run", "--agent=gemini"]
+    argv = shlex.split(handler["command"])
+    assert argv[1:3] == ["run", "--agent=gemini"] and argv[-1].startswith("--wiring=")
     assert "trusted folder" in " ".join(result["trust"]) or "untrusted folder" in " ".join(result["trust"])
     assert env("uninstall", "--agent=gemini").returncode == 0
     assert json.loads(env.gemini_file.read_text()) == GEMINI_EXISTING

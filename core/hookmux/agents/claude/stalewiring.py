@@ -17,6 +17,7 @@ from typing import Any
 
 from hookmux import hookimpl
 from hookmux.protocol.answers import SessionStartAnswer
+from hookmux.routing.context import HookContext
 
 PLUGIN = "hookmux-wiring"
 NOTICE = (
@@ -24,6 +25,21 @@ NOTICE = (
     "run `hookmux install` again (with the same --scope) so each plugin gets the events it "
     "needs, then restart the session."
 )
+#: The same notice for the other agents whose wiring carries the digest (Gemini CLI shows a
+#: SessionStart systemMessage; Codex does not, and its hooks carry no digest).
+AGENT_NOTICE = (
+    "hookmux: the installed plugins changed since `hookmux install --agent {agent}` wired {title}; "
+    "run it again (with the same --scope) so each plugin gets the events it needs, then restart "
+    "the session."
+)
+_TITLES = {"gemini": "Gemini CLI", "codex": "Codex CLI"}
+
+
+def notice_for(agent: str) -> str:
+    """The notice's text for the agent that sent the SessionStart."""
+    if agent in _TITLES:
+        return AGENT_NOTICE.format(agent=agent, title=_TITLES[agent])
+    return NOTICE
 
 HANDLER: dict[str, Any] = {
     "plugin": PLUGIN,
@@ -45,8 +61,8 @@ class _Notice:
 
     @staticmethod
     @hookimpl
-    def hookmux_session_start() -> SessionStartAnswer:
-        return SessionStartAnswer(system_message=NOTICE)
+    def hookmux_session_start(ctx: HookContext) -> SessionStartAnswer:
+        return SessionStartAnswer(system_message=notice_for(ctx.agent))
 
 
 def with_notice(

@@ -27,6 +27,7 @@ from typing import Any
 
 from hookmux.agents.gemini.adapter import NATIVE, NATIVE_TOOLS
 from hookmux.agents.hookfiles import AgentWiring, budget, for_agent, hookmux_entries
+from hookmux.routing.digest import routing_digest
 
 AGENT = "gemini"
 SCOPES = ("user", "project")
@@ -72,6 +73,8 @@ def _groups(native: str, handlers: list[Mapping[str, Any]], entry: dict[str, Any
             names.add("Bash")
         else:
             catch_all = True  # everything, or a regex over Claude Code's names Gemini does not use
+    if native == "SessionStart" and names:
+        names.add("startup")  # the staleness check runs at every session start
     if catch_all or not names or native not in TOOL_EVENTS | EXACT_EVENTS:
         return [{"hooks": [entry]}]
     if native in EXACT_EVENTS:
@@ -80,8 +83,13 @@ def _groups(native: str, handlers: list[Mapping[str, Any]], entry: dict[str, Any
     return [{"matcher": "^(?:" + "|".join(re.escape(t) for t in tools) + ")$", "hooks": [entry]}]
 
 
-def command(executable: str, deadline: float) -> str:
-    return shlex.join([executable, "run", f"--agent={AGENT}", f"--deadline={deadline:g}"])
+def command(executable: str, deadline: float, digest: str | None = None) -> str:
+    """``--wiring=<digest>``: at session start hookmux tells the user when the plugins changed
+    since (a systemMessage, which Gemini CLI shows)."""
+    argv = [executable, "run", f"--agent={AGENT}", f"--deadline={deadline:g}"]
+    if digest:
+        argv.append(f"--wiring={digest}")
+    return shlex.join(argv)
 
 
 def compute_wiring(
@@ -105,17 +113,19 @@ def compute_wiring(
         if handlers:
             handled.append(event)
             per_native.setdefault(native, {})[event] = handlers
+    digest = str(manifest.get("wiring") or routing_digest(manifest))
     events: dict[str, list[dict[str, Any]]] = {}
     for native in ORDER:
         by_event = per_native.get(native)
-        if not by_event:
+        if not by_event and native != "SessionStart":
             continue
+        by_event = by_event or {"SessionStart": []}  # the staleness check runs at every session start
         # PostToolUse and PostToolUseFailure share AfterTool: one of them runs per call
         timeout, budget_s = max(
             budget(hs, handler_timeout, deadline, DEFAULT_CAP) for hs in by_event.values()
         )
         handlers = [h for hs in by_event.values() for h in hs]
-        entry = {"type": "command", "name": HOOK_NAME, "command": command(executable, budget_s),
+        entry = {"type": "command", "name": HOOK_NAME, "command": command(executable, budget_s, digest),
                  "timeout": timeout * 1000}  # fmt: skip
         events[native] = _groups(native, handlers, entry)
     return AgentWiring(AGENT, executable, events, (), tuple(handled))
