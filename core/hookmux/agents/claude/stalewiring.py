@@ -41,6 +41,7 @@ def notice_for(agent: str) -> str:
         return AGENT_NOTICE.format(agent=agent, title=_TITLES[agent])
     return NOTICE
 
+
 HANDLER: dict[str, Any] = {
     "plugin": PLUGIN,
     "function": "hookmux_session_start",
