@@ -224,12 +224,15 @@ def test_config_changes_need_no_restart(env: dict[str, str], tmp_path: Path) -> 
         pid, started = daemon.pid(), daemon.health()["uptime_s"]
         assert b"deny" in daemon.run(event).stdout
         (project / ".claude" / "hookmux.toml").write_text("[hookmux]\ndisabled = ['alpha']\n")
+        assert b"deny" in daemon.run(event).stdout  # turning a plugin off takes a trusted file
+        trust = [hookmux_executable(), "trust", "--project-dir", str(project)]
+        subprocess.run(trust, env=env, check=True, capture_output=True)
         assert daemon.run(event).stdout == b""
         assert daemon.post(event) == (200, b"")
         (project / ".claude" / "hookmux.toml").write_text("[plugins.alpha]\nenabled = true\n")
         assert b"deny" in daemon.post(event)[1]
         health = daemon.health()
-        assert daemon.pid() == pid and health["uptime_s"] > started and health["requests_relay"] == 2
+        assert daemon.pid() == pid and health["uptime_s"] > started and health["requests_relay"] == 3
 
 
 def test_other_users_get_nothing(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
