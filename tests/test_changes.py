@@ -89,20 +89,20 @@ def test_watched_settings_are_reused_until_a_config_file_changes(tmp_path: Path)
     environ = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOOKMUX_HOME": str(tmp_path / "home")}
     cache = SettingsCache(watch=True)
 
-    def timeout() -> float:
-        return float(cache.load(str(project), environ).core.handler_timeout)
+    def timeout() -> float:  # a plain key: a project file sets it without trust
+        return float(cache.load(str(project), environ).core.dedupe_ttl)
 
     first = cache.load(str(project), environ)
     assert cache.load(str(project), environ) is first  # nothing changed: not even a stat
     # .claude does not exist yet: its creation, then the file's, are seen at once.
     (project / ".claude").mkdir()
-    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\nhandler_timeout = 3.0\n")
+    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\ndedupe_ttl = 3.0\n")
     assert timeout() == 3.0
     # Same size, same second: only the watch can tell.
-    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\nhandler_timeout = 4.0\n")
+    (project / ".claude" / "hookmux.toml").write_text("[hookmux]\ndedupe_ttl = 4.0\n")
     assert timeout() == 4.0
     (tmp_path / "config" / "hookmux").mkdir(parents=True)
     (tmp_path / "config" / "hookmux" / "config.toml").write_text("[hookmux]\ndeadline = 7.0\n")
     assert cache.load(str(project), environ).core.deadline == 7.0
     (project / ".claude" / "hookmux.toml").unlink()
-    assert timeout() == 10.0
+    assert timeout() == 3600.0

@@ -38,7 +38,9 @@ def test_plugin_commands_are_added_to_the_cli(hookmux_cli: HookmuxCLI) -> None:
 
 
 def test_plugins_json_lists_events_matchers_priorities(hookmux_cli: HookmuxCLI, project: Path) -> None:
-    (project / ".claude" / "hookmux.toml").write_text("[plugins.beta]\nenabled = false\n")
+    user = hookmux_cli.config_home / "hookmux" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text("[plugins.beta]\nenabled = false\n")
     result = hookmux(hookmux_cli, "plugins", "--json", "--project-dir", str(project))
     plugins = {p["name"]: p for p in json.loads(result.stdout)}
     assert {"alpha", "beta", "faulty", "guarded"} <= set(plugins)

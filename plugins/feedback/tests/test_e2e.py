@@ -69,6 +69,8 @@ def test_a_loss_is_logged_the_transcript_backed_up_and_the_next_session_told(
         assert commands == {hookmux_executable()}, settings
     # an existing backup directory of the user's choice (the original's DevDrive)
     (project / ".claude" / "hookmux.toml").write_text(f'[plugins.feedback]\nbackup_dir = "{backup}"\n')
+    trust = [hookmux_executable(), "trust", "--project-dir", str(project)]  # a destination: needs trust
+    subprocess.run(trust, env={**env, **hook_env, "HOME": str(home)}, check=True, capture_output=True)
     data = state / "plugins" / PLUGIN
 
     # -- session 1: a short negative prompt -------------------------------------------
