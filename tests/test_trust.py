@@ -160,10 +160,10 @@ def test_a_sensitive_core_key_applies_from_a_project_only_once_trusted(
     assert core_value() == value
     project_file(project).write_text(line)
     hm("trust", "--project-dir", str(project))
-    managed_file(hm).write_text(f"[hookmux]\n{key} = {json.dumps(shaped)}\n" if default is not None else "")
-    if default is not None:
-        assert core_value() == shaped
-        assert load_settings(str(project), env).sources[f"hookmux.{key}"] == str(managed_file(hm))
+    managed = shaped if default is not None else value + 1  # deadline, serve_port: no default to write
+    managed_file(hm).write_text(f"[hookmux]\n{key} = {json.dumps(managed)}\n")
+    assert core_value() == managed
+    assert load_settings(str(project), env).sources[f"hookmux.{key}"] == str(managed_file(hm))
 
 
 def test_plain_keys_and_safer_values_apply_from_an_untrusted_project(hm: Env, project: Path) -> None:
