@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from hookmux.config import (
     load_settings,
 )
 from hookmux.state import trust
-from hookmux.testing import HookmuxCLI, make_event
+from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 
 @pytest.fixture
@@ -400,3 +401,24 @@ def test_the_notices_cheap_precheck_knows_the_plain_core_keys() -> None:
         b"[hookmux]\ndisabled = [\n  'alpha',\n]\n",
     ):
         assert trust.may_need_trust(text), text
+
+
+def test_a_session_start_in_a_project_of_plain_settings_costs_no_import(hm: Env, project: Path) -> None:
+    """The notice's precheck reads the file as text: no TOML parser, no dispatch."""
+    import sys
+
+    project_file(project).write_text("[hookmux]\ndedupe_ttl = 5\n")
+    start = json.dumps(make_event("SessionStart", cwd=project, session_id="s")).encode()
+    hm.cli.run(start, env=hm.extra)  # builds the manifest
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", hookmux_executable(), "run"],
+        input=start,
+        capture_output=True,
+        env=hm.env(),
+        check=True,
+    )
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}
+    assert "hookmux.entry.route" in imported and "hookmux.state.trust" in imported
+    assert not imported & {"tomllib", "attrs", "pluggy", "hookmux.routing.dispatch", "hookmux.config"}
+    project_file(project).write_text("[hookmux]\nstore_raw = true\n")
+    assert session_start(hm, project, "s") is not None  # and with a sensitive key, the notice
