@@ -68,7 +68,7 @@ def notice(ignored: Sequence[Any], project: str) -> str:
     """One line: which keys of which files were ignored, and the command that trusts them."""
     by_file: dict[str, list[str]] = {}
     for key in ignored:
-        by_file.setdefault(key.file, []).append(key.key)
+        by_file.setdefault(key.file, []).append(key.key + (" (invalid)" if key.reason else ""))
     parts = [f"{', '.join(dict.fromkeys(keys))} from {path}" for path, keys in by_file.items()]
     return (
         f"hookmux: ignored {'; '.join(parts)}: sensitive settings (destinations, protections) of an "
