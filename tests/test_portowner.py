@@ -149,3 +149,18 @@ def test_serve_ensure_says_so_loudly_when_the_port_is_squatted(
     message = json.loads(out.getvalue())["systemMessage"]
     assert message.startswith("hookmux: SECURITY: another user's process (uid 4242) listens on 127.0.0.1:")
     assert "(hookmux serve " in message and str(listener) in message.partition("(hookmux serve ")[2]
+
+
+def test_doctor_names_another_users_listener_as_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hookmux.commands import doctor
+
+    monkeypatch.setattr(portowner, "read_table", tables(row4(LOOPBACK4, 61234, "0A", os.getuid() + 4242)))
+    checks: list[doctor.Check] = []
+    doctor._check_port_owner(checks, 61234)
+    [check] = checks
+    assert (check.area, check.status) == ("serve", doctor.PROBLEM)
+    assert check.message.startswith(f"SECURITY: another user's process (uid {os.getuid() + 4242})")
+    monkeypatch.setattr(portowner, "read_table", tables(row4(LOOPBACK4, 61234, "0A", os.getuid())))
+    ours: list[doctor.Check] = []
+    doctor._check_port_owner(ours, 61234)
+    assert ours == []
