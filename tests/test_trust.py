@@ -336,6 +336,8 @@ def test_undeclared_paths_and_urls_are_destinations() -> None:
     assert key_sensitivity(fields["where"], "where", "x") == DESTINATION
     assert key_sensitivity(fields["mode"], "mode", "https://127.0.0.1:9/") == DESTINATION
     assert key_sensitivity(fields["mode"], "mode", "~/notes") == DESTINATION
+    assert key_sensitivity(fields["mode"], "mode", "../../outside") == DESTINATION
+    assert key_sensitivity(fields["mode"], "mode", ["a", "x/../../y"]) == DESTINATION
     assert key_sensitivity(fields["mode"], "mode", "slow") == PLAIN
     assert key_sensitivity(fields["count"], "count", 3) == PLAIN
     assert key_sensitivity(fields["marked"], "marked", "/tmp/x") == PLAIN

@@ -110,8 +110,10 @@ _PLACE_WORDS = frozenset(
 
 
 def _looks_like_place(value: Any) -> bool:
+    """An absolute or home path, a way out of a directory (``..``) or a URL."""
     if isinstance(value, str):
-        return "://" in value or value.startswith(("/", "~", "\\\\")) or "/../" in value or value == ".."
+        parts = value.replace("\\", "/").split("/")
+        return "://" in value or value.startswith(("/", "~", "\\")) or ".." in parts
     if isinstance(value, (list, tuple)):
         return any(_looks_like_place(v) for v in value)
     if isinstance(value, dict):
