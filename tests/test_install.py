@@ -216,7 +216,10 @@ def test_dry_run_prints_the_diff_and_writes_nothing(hm: Env, project: Path) -> N
 def test_backup_holds_the_previous_file(hm: Env, project: Path) -> None:
     hm("install", "--scope", "project", "--project-dir", str(project))
     first = settings_file(project).read_text()
-    (project / ".claude" / "hookmux.toml").write_text("[plugins.alpha]\nenabled = false\n")
+    # the user turns a plugin off (a project file could not: it is a protection key)
+    user_config = hm.cli.config_home / "hookmux" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text("[plugins.alpha]\nenabled = false\n")
     result = hm("install", "--scope", "project", "--project-dir", str(project), "--json")
     report = json.loads(result.stdout)
     assert report["written"] is True
