@@ -27,6 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from hookmux_specstatus import logs  # noqa: E402
 
+from hookmux.entry import nativelauncher  # noqa: E402
+from hookmux.state.launcher import launcher_python  # noqa: E402
 from hookmux.testing import hookmux_executable  # noqa: E402
 from tests.support.claude_cli import (  # noqa: E402
     CLAUDE_CODE_VERSION,
@@ -188,7 +190,10 @@ def test_claude_ticks_a_task_and_the_status_line_shows_it_within_the_debounce_wi
     project = make_project(total=5, done=2)
     settings = project.install()
     command = settings["statusLine"]["command"]
-    assert shlex.split(command) == [hookmux_executable(), "statusline"]
+    program, *args = shlex.split(command)
+    assert args == ["statusline"]
+    # hookmux's launcher of this environment (native where a compiler built it, else Python)
+    assert launcher_python(nativelauncher.python_launcher_of(program) or program), command
     assert project.statusline(command) == "No active increment\n"  # no cache yet: nothing recomputed
 
     script = [
