@@ -2,21 +2,21 @@
 
 ``{"hooks": {"<Event>": [{"matcher": ..., "hooks": [{"type": "command", ...}]}]}}``:
 Codex's ``hooks.json`` and the ``hooks`` of Gemini CLI's ``settings.json``. Pure
-functions over plain data: which handlers are hookmux's, putting the desired ones in
-place of them (foreign groups and handlers kept, in order), removing them, and a
-handler's budget. Files are read and written with :mod:`hookmux.agents.claude.settings`.
+functions over plain data: which handlers are hookmux's, what they describe, and a
+handler's budget. Files are read and written with :mod:`hookmux.agents.claude.settings`
+and rewired with :func:`hookmux.agents.claude.wiring.rewire` (the same shape as
+Claude Code's: foreign groups and handlers kept, in order).
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from hookmux.agents.claude.wiring import WiringError, is_hookmux_handler
+from hookmux.agents.claude.wiring import is_hookmux_handler
 
 MIN_TIMEOUT = 5
 
@@ -53,54 +53,6 @@ def budget(
     timeout = int(min(timeout, cap))
     margin = min(max(2.0, 0.2 * timeout), 0.5 * timeout)
     return timeout, round(timeout - margin, 1)
-
-
-def _merge_groups(groups: list[Any], desired: list[dict[str, Any]]) -> list[Any]:
-    """``groups`` with hookmux's handlers replaced by ``desired``, in place of the first."""
-    out: list[Any] = []
-    placed = False
-    for group in groups:
-        hooks = group.get("hooks") if isinstance(group, dict) else None
-        if not isinstance(hooks, list) or not any(is_hookmux_handler(h) for h in hooks):
-            out.append(group)
-            continue
-        if not placed:
-            out.extend(copy.deepcopy(desired))
-            placed = True
-        rest = [h for h in hooks if not is_hookmux_handler(h)]
-        if rest:
-            out.append({**group, "hooks": rest})
-    if not placed:
-        out.extend(copy.deepcopy(desired))
-    return out
-
-
-def rewire(
-    document: Mapping[str, Any], events: Mapping[str, list[dict[str, Any]]], order: Sequence[str]
-) -> dict[str, Any]:
-    """``document`` with hookmux's handlers replaced by ``events``'s; every other key,
-    group and handler kept. New events go after the existing ones, in ``order``."""
-    new = copy.deepcopy(dict(document))
-    hooks = new.get("hooks", {})
-    if not isinstance(hooks, dict):
-        raise WiringError(f"'hooks' is a JSON {type(hooks).__name__}, not an object; fix it by hand first")
-    names = list(hooks) + [e for e in order if e in events and e not in hooks]
-    for event in names:
-        groups = hooks.get(event, [])
-        if not isinstance(groups, list):
-            if event in events:
-                raise WiringError(f"'hooks.{event}' is not a list; fix it by hand first")
-            continue
-        merged = _merge_groups(groups, events.get(event, []))
-        if merged:
-            hooks[event] = merged
-        elif event in hooks:
-            del hooks[event]
-    if hooks:
-        new["hooks"] = hooks
-    else:
-        new.pop("hooks", None)
-    return new
 
 
 def hookmux_entries(document: Mapping[str, Any]) -> list[tuple[str, int, int, dict[str, Any]]]:

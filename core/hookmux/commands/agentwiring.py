@@ -20,8 +20,8 @@ from typing import Any
 import click
 
 from hookmux.agents.claude.settings import diff_text, read_settings, render_settings, write_settings
-from hookmux.agents.claude.wiring import WiringError, handler_argv
-from hookmux.agents.hookfiles import AgentWiring, describe, hookmux_entries, rewire
+from hookmux.agents.claude.wiring import WiringError, handler_argv, rewire
+from hookmux.agents.hookfiles import AgentWiring, describe, hookmux_entries
 from hookmux.agents.registry import TITLES
 
 AGENTS = ("codex", "gemini")

@@ -532,12 +532,19 @@ def _merge_groups(groups: list[Any], desired: list[dict[str, Any]]) -> list[Any]
     return out
 
 
-def _rewire(settings: Mapping[str, Any], events: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    new = copy.deepcopy(dict(settings))
+def rewire(
+    document: Mapping[str, Any],
+    events: Mapping[str, list[dict[str, Any]]],
+    order: Sequence[str] = EVENT_NAMES,
+) -> dict[str, Any]:
+    """``document`` with hookmux's handlers replaced by ``events``'s; every other key,
+    group and handler kept. New events go after the existing ones, in ``order``. The
+    same shape serves Claude Code's settings, Codex's hooks.json and Gemini CLI's settings."""
+    new = copy.deepcopy(dict(document))
     hooks = new.get("hooks", {})
     if not isinstance(hooks, dict):
         raise WiringError(f"'hooks' is a JSON {type(hooks).__name__}, not an object; fix it by hand first")
-    names = list(hooks) + [e for e in EVENT_NAMES if e in events and e not in hooks]
+    names = list(hooks) + [e for e in order if e in events and e not in hooks]
     for event in names:
         groups = hooks.get(event, [])
         if not isinstance(groups, list):
@@ -561,7 +568,7 @@ def apply_wiring(
 ) -> tuple[dict[str, Any], list[str]]:
     """``settings`` with hookmux's entries replaced by ``wiring``'s; every other key,
     group and handler kept as it was. Returns the new settings and notes for the user."""
-    new = _rewire(settings, wiring.events)
+    new = rewire(settings, wiring.events)
     notes: list[str] = []
     current = new.get("statusLine")
     if wiring.statusline is not None:
@@ -578,7 +585,7 @@ def apply_wiring(
 
 def remove_wiring(settings: Mapping[str, Any]) -> dict[str, Any]:
     """``settings`` without any hookmux handler or hookmux statusLine."""
-    new = _rewire(settings, {})
+    new = rewire(settings, {})
     if is_hookmux_statusline(new.get("statusLine")):
         del new["statusLine"]
     return new
