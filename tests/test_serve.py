@@ -852,3 +852,50 @@ def test_sighup_restarts_in_place_and_keeps_serving(env: dict[str, str], tmp_pat
         assert b"alpha refuses" in daemon.run(bash("hmtest-deny", tmp_path)).stdout
         assert b"alpha refuses" in daemon.post(bash("hmtest-deny", tmp_path))[1]
         assert "restarting: SIGHUP" in (daemon.home / "daemon" / "daemon.log").read_text()
+
+
+def test_an_observer_runs_after_the_answer_and_never_answers(env: dict[str, str], tmp_path: Path) -> None:
+    """``@hookimpl(observer=True)``: in the daemon it runs once the answer is out (it waits for
+    a gate the test opens only after it got the answer, and saw it open); its answer is dropped."""
+    log = tmp_path / "observed.log"
+    gates = [tmp_path / "gate-relay", tmp_path / "gate-http"]
+    events = [
+        bash(f"hmtest-observe {log} {gate} hmtest-context", tmp_path, "PostToolUse", tool_use_id=f"toolu_{n}")
+        for n, gate in enumerate(gates)
+    ]
+    with served(env) as daemon:
+        relayed = daemon.run(events[0])
+        assert relayed.returncode == 0 and b"alpha-context" in relayed.stdout
+        gates[0].touch()
+        status, body = daemon.post(events[1])
+        assert status == 200 and b"alpha-context" in body
+        gates[1].touch()
+        wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == 2, timeout=10)
+    assert b"observer-context" not in relayed.stdout + body
+    assert sorted(log.read_text().splitlines()) == [
+        "observed toolu_0 gate=seen",
+        "observed toolu_1 gate=seen",
+    ]
+    # recorded as any handler, once the answer was out
+    metrics = subprocess.run([hookmux_executable(), "metrics", "--json"], env={**env, "HOOKMUX_SERVE": "0"},
+                             capture_output=True, text=True, check=True)  # fmt: skip
+    ran = {h["handler"]: h["count"] for h in json.loads(metrics.stdout)["handlers"]}
+    assert ran["observer"] == 2
+
+
+def test_an_observer_runs_in_order_in_a_one_event_process(env: dict[str, str], tmp_path: Path) -> None:
+    log = tmp_path / "observed.log"
+    event = bash(f"hmtest-observe {log} hmtest-context", tmp_path, "PostToolUse", tool_use_id="toolu_cold")
+    proc = subprocess.run([hookmux_executable(), "run"], input=json.dumps(event).encode(),
+                          env={**env, "HOOKMUX_SERVE": "0"}, capture_output=True, check=True)  # fmt: skip
+    assert b"alpha-context" in proc.stdout and b"observer-context" not in proc.stdout
+    assert log.read_text() == "observed toolu_cold gate=none\n"  # before the process left
+
+
+def test_an_observer_cannot_be_fail_closed_or_background() -> None:
+    from hookmux import hookimpl
+
+    with pytest.raises(TypeError, match="an observer handler answers nobody"):
+        hookimpl(observer=True, fail_closed=True)(lambda: None)
+    with pytest.raises(TypeError, match=r"background .* or an observer, not both"):
+        hookimpl(observer=True, background=True)(lambda: None)

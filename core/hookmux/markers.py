@@ -79,6 +79,7 @@ def hookimpl(  # noqa: F811
     fail_closed: bool = False,
     background: bool = False,
     background_key: str | None = None,
+    observer: bool = False,
     specname: str | None = None,
     agents: str | Iterable[str] | None = None,
 ) -> Callable[[F], F]: ...
@@ -96,6 +97,7 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     fail_closed: bool = False,
     background: bool = False,
     background_key: str | None = None,
+    observer: bool = False,
     specname: str | None = None,
     agents: str | Iterable[str] | None = None,
 ) -> F | Callable[[F], F]:
@@ -124,6 +126,11 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     :param background_key: dotted event field whose value coalesces queued
         background runs (default ``session_id``): while a run for the same key
         is waiting, a newer event replaces it instead of queueing another.
+    :param observer: the handler only observes (records, counts, forwards) and never
+        answers: under ``hookmux serve`` it runs just after the answer went out, in the
+        daemon (with its timeout, breaker and record as usual), so it adds nothing to the
+        event's latency; a one-event ``hookmux run`` runs it in priority order as any
+        handler. Its return value is ignored.
     :param specname: the hookspec to implement when the function name differs
         (lets one plugin have several handlers for one event).
     :param agents: the coding agents whose events this handler takes (``"claude"``,
@@ -133,8 +140,11 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
     def mark(func: F) -> F:
         if not isinstance(priority, int) or isinstance(priority, bool):
             raise TypeError(f"hookimpl priority must be an int, got {priority!r}")
-        if background and fail_closed:
-            raise TypeError("a background handler answers nobody, so it cannot be fail_closed")
+        if (background or observer) and fail_closed:
+            kind = "a background" if background else "an observer"
+            raise TypeError(f"{kind} handler answers nobody, so it cannot be fail_closed")
+        if background and observer:
+            raise TypeError("a handler is background (a detached worker) or an observer, not both")
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
             raise TypeError(f"hookimpl timeout must be a positive number, got {timeout!r}")
         opts: dict[str, Any] = {
@@ -155,6 +165,7 @@ def hookimpl(  # noqa: F811 - the implementation of the overloads above
             "fail_closed": bool(fail_closed),
             "background": bool(background),
             "background_key": background_key,
+            "observer": bool(observer),
             "agents": _as_tuple(agents, "agents"),
         }
         setattr(func, IMPL_ATTR, opts)

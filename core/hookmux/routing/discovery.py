@@ -96,6 +96,7 @@ def describe_plugin(
                     "fail_closed": bool(opts.get("fail_closed", False)),
                     "background": bool(opts.get("background", False)),
                     "background_key": opts.get("background_key"),
+                    "observer": bool(opts.get("observer", False)),
                     "agents": agents,
                 }
             )

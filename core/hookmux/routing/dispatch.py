@@ -287,6 +287,8 @@ class _Run:
         self.agent: str = raw.get("hookmux_agent") or "claude"
         self.environ = environ
         self.defer = False
+        #: observer handlers held back until the answer is out (None: run them in order)
+        self.observers: list[Mapping[str, Any]] | None = None
         self.unsummarized: dict[int, Answer] = {}
         self.home = home
         self.settings = settings
@@ -366,6 +368,9 @@ class _Run:
     def _run_one(self, handler: Mapping[str, Any]) -> None:
         t0 = time.monotonic()
         name, function = handler["plugin"], handler["function"]
+        if self.observers is not None and handler.get("observer"):
+            self.observers.append(handler)  # run by run_observers, after the answer
+            return
         if handler.get("background"):
             if self.event is not None:
                 self.jobs.append(background_job(handler, self.raw))
@@ -428,11 +433,28 @@ class _Run:
         error: str | None,
     ) -> None:
         self.current = None
+        if handler.get("observer"):
+            value = None  # an observer never answers, wherever it runs
         self.hung = self.hung or status == "timeout"
         self.jobs.extend(ctx.stats.get("jobs", ()))
         self.done(handler, status, t0, error, ctx.stats.get("dedupe_hits", 0), value)
         ok = status not in FAILED
         breakers.record(self.home, handler["plugin"], handler["function"], ok, self.policy, self.breaker)
+
+    def run_observers(self) -> None:
+        """The observer handlers held back, once the answer went out: each in a worker
+        thread with its timeout (the event's guard has answered already), recorded as any
+        handler; background jobs they ask for (``ctx.debounce``) are queued here."""
+        observers, self.observers = self.observers or [], None
+        self.guard = None
+        jobs = len(self.jobs)
+        for handler in observers:
+            self._run_one(handler)
+        if len(self.jobs) > jobs:
+            from hookmux.state import background
+
+            if background.queue(self.home, self.jobs[jobs:]):
+                background.ensure_worker(self.home, self.settings.core.max_workers)
 
     def expired(self, index: int) -> None:
         """The handler at ``index`` overran its timeout in a thread given up on (the
@@ -501,11 +523,15 @@ def dispatch(
         run = _Run(raw, home, settings, env, handlers, project, started, ends, resolve, pm, guard, adapt)
         run.messages.extend(errors)
         run.defer = deferred is not None
+        if deferred is not None:
+            run.observers = []
         if guard is not None:
             guard.run = run
     run.run_handlers()
 
     rendered = _answer(run, transport)
+    if deferred is not None and run.observers:
+        deferred.append(run.run_observers)  # before the record: it counts their runs
     core = run.settings.core
     if core.metrics:
         finished = time.monotonic()

@@ -21,7 +21,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 5  # 3: plugin statusline, routing digest ("wiring"); 4: statusline_main; 5: handler agents
+#: 3: plugin statusline, routing digest ("wiring"); 4: statusline_main; 5: handler agents; 6: observer
+FORMAT = 6
 Manifest = dict[str, "Any"]
 
 

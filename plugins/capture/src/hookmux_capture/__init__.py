@@ -80,7 +80,7 @@ def _handler(event: str) -> tuple[str, Callable[[HookContext], None]]:
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = f"Append each {event} event to its session's capture."
-    return name, hookimpl(priority=PRIORITY, timeout=TIMEOUT, specname=spec)(handler)
+    return name, hookimpl(priority=PRIORITY, timeout=TIMEOUT, specname=spec, observer=True)(handler)
 
 
 #: event name -> its handler's function name

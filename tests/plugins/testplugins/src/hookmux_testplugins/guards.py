@@ -2,7 +2,8 @@
 
 Commands: ``hmtest-flaky FLAG LOG`` raises while FLAG exists; ``hmtest-later LOG`` runs in
 the background; ``hmtest-debounce LOG`` debounces (1.5 s); ``hmtest-dedupe LOG`` dedupes by
-tool_use_id.
+tool_use_id; ``hmtest-observe LOG [GATE]`` observes: it waits (up to 5 s) for GATE to exist,
+logs whether it saw it, and returns an answer nobody may see.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import time
 
 from hookmux import hookimpl
+from hookmux.protocol.answers import PostToolUseAnswer
 from hookmux.protocol.eventmodels import PostToolUse, PreToolUse
 from hookmux.routing.context import HookContext
 
@@ -58,3 +60,13 @@ def deduped(event: PreToolUse, ctx: HookContext) -> None:
 def limited(event: PreToolUse, ctx: HookContext) -> None:
     log = _args(event)[0]
     _log(log, "allowed" if ctx.rate_limit("calls", max_calls=2, per_seconds=60) else "limited")
+
+
+@hookimpl(matcher="Bash", commands=["hmtest-observe *"], specname="hookmux_post_tool_use", observer=True)
+def observer(event: PostToolUse) -> PostToolUseAnswer:
+    log, *gate = _args(event)
+    ends = time.monotonic() + 5.0
+    while gate and not os.path.exists(gate[0]) and time.monotonic() < ends:
+        time.sleep(0.01)
+    _log(log, f"observed {event.tool_use_id} gate={'seen' if gate and os.path.exists(gate[0]) else 'none'}")
+    return PostToolUseAnswer(additional_context="observer-context")  # ignored: observers do not answer
