@@ -55,6 +55,8 @@ def _handler_view(handler: dict[str, Any]) -> dict[str, Any]:
         view["fail_closed"] = True
     if handler.get("background"):
         view["background"] = True
+    if handler.get("observer"):
+        view["observer"] = True
     if handler.get("agents"):
         view["agents"] = list(handler["agents"])
     return view
