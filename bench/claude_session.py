@@ -254,7 +254,7 @@ class Config:
 
         def kill() -> None:
             ends = time.monotonic() + 600
-            while len(api.main_requests()) < requests and time.monotonic() < ends:
+            while len(api.main_requests) < requests and time.monotonic() < ends:
                 time.sleep(0.01)
             with contextlib.suppress(OSError, ValueError, KeyError):
                 os.kill(int(json.loads(state.read_text())["pid"]), signal.SIGKILL)
