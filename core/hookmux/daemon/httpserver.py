@@ -24,11 +24,8 @@ from hookmux.daemon.limits import (
     MAX_HEADER_LINE,
     MAX_HEADERS,
 )
+from hookmux.daemon.served import Served
 from hookmux.routing.takeover import Abandoned, Guard
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from hookmux.daemon.lifecycle import Daemon
 
 
 class _PooledMixIn:
@@ -80,13 +77,13 @@ class HTTPServer(_PooledMixIn, ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, daemon: Daemon, address: tuple[str, int], bind: bool = True) -> None:
+    def __init__(self, daemon: Served, address: tuple[str, int], bind: bool = True) -> None:
         self.daemon = daemon
         self._pool_init()
         super().__init__(address, HTTPHandler, bind_and_activate=bind)
 
     @classmethod
-    def inherit(cls, daemon: Daemon, fd: int) -> HTTPServer:
+    def inherit(cls, daemon: Served, fd: int) -> HTTPServer:
         server = cls(daemon, ("127.0.0.1", 0), bind=False)
         server.socket.close()
         server.socket = socket.socket(fileno=fd)

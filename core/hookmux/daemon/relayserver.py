@@ -16,13 +16,10 @@ from collections.abc import Mapping
 
 from hookmux import __version__
 from hookmux.daemon.limits import FIRST_REQUEST_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES
+from hookmux.daemon.served import Served
 from hookmux.entry import relay
 from hookmux.entry.run import MAX_INPUT_BYTES
 from hookmux.routing.takeover import Abandoned, Guard
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from hookmux.daemon.lifecycle import Daemon
 
 
 def private_socket_dir(path: str) -> None:
@@ -112,7 +109,7 @@ class RelayServer(socketserver.UnixStreamServer):
             self._idle -= 1
             self._total -= 1
 
-    def __init__(self, daemon: Daemon, path: str, bind: bool = True) -> None:
+    def __init__(self, daemon: Served, path: str, bind: bool = True) -> None:
         self.daemon = daemon
         super().__init__(path, RelayHandler, bind_and_activate=bind)
         self.inode = os.stat(path).st_ino if bind else 0
@@ -125,7 +122,7 @@ class RelayServer(socketserver.UnixStreamServer):
             os.umask(old)
 
     @classmethod
-    def inherit(cls, daemon: Daemon, fd: int) -> RelayServer:
+    def inherit(cls, daemon: Served, fd: int) -> RelayServer:
         server = cls(daemon, daemon.socket_path, bind=False)
         server.socket.close()
         server.socket = socket.socket(fileno=fd)
@@ -193,7 +190,7 @@ class RelayHandler(socketserver.BaseRequestHandler):
         daemon.after(later)
 
     def _other(
-        self, daemon: Daemon, kind: bytes, version: str, identity: str | None, argv: list[str]
+        self, daemon: Served, kind: bytes, version: str, identity: str | None, argv: list[str]
     ) -> bytes:
         """Pings, stop requests, and events the caller must route itself."""
         if kind == relay.PING:
@@ -242,7 +239,7 @@ def _caller_gone(sock: socket.socket) -> bool:
         sock.settimeout(timeout)
 
 
-def _relay_args(argv: list[str], environ: Mapping[str, str], daemon: Daemon) -> tuple[list[str], str | None]:
+def _relay_args(argv: list[str], environ: Mapping[str, str], daemon: Served) -> tuple[list[str], str | None]:
     """``hookmux run``'s arguments, and the caller's identity (``--python``, or the native
     launcher's ``--python-env``: the same interpreter with no variable that could change
     its import path, on either side, stands for the daemon's own identity)."""
