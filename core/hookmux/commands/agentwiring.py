@@ -11,7 +11,6 @@ will skip; hookmux never records trust on the user's behalf.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from types import ModuleType
@@ -19,10 +18,11 @@ from typing import Any
 
 import click
 
-from hookmux.agents.claude.settings import diff_text, read_settings, render_settings, write_settings
+from hookmux.agents.claude.settings import read_settings, render_settings
 from hookmux.agents.claude.wiring import WiringError, handler_argv, rewire
 from hookmux.agents.hookfiles import AgentWiring, describe, hookmux_entries
 from hookmux.agents.registry import TITLES
+from hookmux.commands.settingsfile import finish
 
 AGENTS = ("codex", "gemini")
 
@@ -82,56 +82,6 @@ def _order(agent: str) -> tuple[str, ...]:
     return ORDER
 
 
-def _write(path: str, before: str | None, after: str, scope: str) -> str | None:
-    from hookmux.state.paths import hookmux_home
-
-    try:
-        return write_settings(path, after, original=before, home=hookmux_home(), scope=f"{scope}")
-    except (WiringError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _report(
-    agent: str,
-    action: str,
-    path: str,
-    before: str | None,
-    after: str,
-    *,
-    scope: str,
-    changed: bool,
-    dry_run: bool,
-    as_json: bool,
-    summary: list[str],
-    notes: list[str],
-    extra: dict[str, Any],
-) -> None:
-    backup = _write(path, before, after, f"{agent}-{scope}") if changed and not dry_run else None
-    title = TITLES[agent]
-    if as_json:
-        result = {"action": action, "agent": agent, "scope": scope, "file": path, "changed": changed,
-                  "written": changed and not dry_run, "backup": backup, "notes": notes, **extra}  # fmt: skip
-        if dry_run:
-            result["diff"] = diff_text(path, before, after) if changed else ""
-        click.echo(json.dumps(result, indent=2))
-        return
-    if dry_run:
-        click.echo(diff_text(path, before, after) if changed else f"{path}: no change")
-    elif changed:
-        click.secho(f"{action} ({title}): wrote {path}", fg="green")
-        if backup:
-            click.echo(f"backup of the previous file: {backup}")
-    elif action == "uninstall":
-        click.echo(f"{path}: no hookmux entry, nothing written")
-    else:
-        click.echo(f"{path}: already up to date, nothing written")
-    if not dry_run:
-        for line in summary:
-            click.echo(line)
-    for note in notes:
-        click.secho(f"note: {note}", fg="yellow", err=True)
-
-
 def install(agent: str, scope: str, project: str, *, executable: str, dry_run: bool, as_json: bool) -> None:
     path = hook_file(agent, scope, project)
     try:
@@ -154,9 +104,9 @@ def install(agent: str, scope: str, project: str, *, executable: str, dry_run: b
     if scope == "project":
         notes.append(f"{path} names {wiring.executable}, which exists on this machine only")
     after = render_settings(new, before)
-    _report(
-        agent, "install", path, before, after, scope=scope, changed=changed, dry_run=dry_run, as_json=as_json,
-        summary=summary, notes=notes,
+    finish(
+        action="install", scope=scope, path=path, before=before, after=after, changed=changed,
+        dry_run=dry_run, as_json=as_json, summary=summary, notes=notes, agent=agent,
         extra={"executable": wiring.executable, "hooks": wiring.events, "trust": steps},
     )  # fmt: skip
 
@@ -172,9 +122,9 @@ def uninstall(agent: str, scope: str, project: str, *, dry_run: bool, as_json: b
     changed = new != current
     after = render_settings(new, before) if changed else (before or "")
     summary = [f"removed {removed} hookmux hook(s)"] if changed else []
-    _report(
-        agent, "uninstall", path, before, after, scope=scope, changed=changed, dry_run=dry_run,
-        as_json=as_json, summary=summary, notes=[], extra={"removed": removed},
+    finish(
+        action="uninstall", scope=scope, path=path, before=before, after=after, changed=changed,
+        dry_run=dry_run, as_json=as_json, summary=summary, notes=[], agent=agent, extra={"removed": removed},
     )  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -15,7 +14,6 @@ from hookmux.agents.claude.settings import (
     read_settings,
     render_settings,
     settings_path,
-    write_settings,
 )
 from hookmux.agents.claude.wiring import (
     TOKEN_VAR,
@@ -27,6 +25,7 @@ from hookmux.agents.claude.wiring import (
     is_hookmux_http_handler,
     remove_wiring,
 )
+from hookmux.commands.settingsfile import finish, masked, write_file
 
 SCOPE_HELP = (
     "user: ~/.claude/settings.json (every project); project: .claude/settings.json (committed, "
@@ -223,80 +222,6 @@ def _other_scopes(scope: str, project: str) -> list[str]:
     return found
 
 
-def _finish(
-    *,
-    action: str,
-    scope: str,
-    path: str,
-    before: str | None,
-    after: str,
-    changed: bool,
-    dry_run: bool,
-    as_json: bool,
-    extra: dict[str, Any],
-    summary: list[str],
-    notes: list[str],
-    secret: str | None = None,
-    private: bool = False,
-) -> None:
-    backup = _write(path, before, after, scope, changed=changed, dry_run=dry_run, private=private)
-    diff = _masked(diff_text(path, before, after), secret) if changed else ""
-    if as_json:
-        result = {
-            "action": action,
-            "scope": scope,
-            "file": path,
-            "changed": changed,
-            "written": changed and not dry_run,
-            "backup": backup,
-            "notes": notes,
-            **extra,
-        }
-        if dry_run:
-            result["diff"] = diff
-        click.echo(json.dumps(result, indent=2))
-        return
-    if dry_run:
-        click.echo(diff if changed else f"{path}: no change")
-    elif changed:
-        click.secho(f"{action}: wrote {path}", fg="green")
-        if backup:
-            click.echo(f"backup of the previous file: {backup}")
-        click.echo("new Claude Code sessions use it (restart running ones)")
-    elif action == "uninstall":
-        click.echo(f"{path}: no hookmux entry, nothing written")
-    else:
-        click.echo(f"{path}: already up to date, nothing written")
-    if not dry_run:
-        for line in summary:
-            click.echo(line)
-    for note in notes:
-        click.secho(f"note: {note}", fg="yellow", err=True)
-
-
-def _write(
-    path: str, before: str | None, after: str, scope: str, *, changed: bool, dry_run: bool, private: bool
-) -> str | None:
-    """Write a settings file (backed up); ``private``: it holds the token, so 0600."""
-    from hookmux.state.paths import hookmux_home
-
-    if not changed or dry_run:
-        return None
-    try:
-        backup = write_settings(path, after, original=before, home=hookmux_home(), scope=scope)
-        if private:
-            target = os.path.realpath(path)
-            if os.stat(target).st_mode & 0o077:
-                os.chmod(target, 0o600)
-    except (WiringError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
-    return backup
-
-
-def _masked(text: str, secret: str | None) -> str:
-    return text.replace(secret, "<the token in $HOOKMUX_HOME/daemon/token>") if secret else text
-
-
 def token_settings_path(scope: str, project: str) -> str:
     """The settings file whose ``env`` carries the token: the scope's own file, except
     for the project scope, whose settings.json is committed: settings.local.json."""
@@ -339,9 +264,11 @@ def _token_file_change(
     if new == current and before is not None:
         return None
     after = render_settings(new, before)
-    backup = _write(path, before, after, "local", changed=True, dry_run=dry_run, private=token is not None)
+    backup = write_file(
+        path, before, after, "local", changed=True, dry_run=dry_run, private=token is not None
+    )
     if dry_run and not as_json:
-        click.echo(_masked(diff_text(path, before, after), token))
+        click.echo(masked(diff_text(path, before, after), token))
     elif not as_json:
         click.echo(f"{'wrote' if token else 'removed'} the hookmux token in {path}")
     return {"file": path, "token": token is not None, "backup": backup}
@@ -461,7 +388,7 @@ def register(cli: click.Group) -> None:
         if not wiring.handled:
             summary.append("  (no enabled plugin handles any event: only the SessionStart check is wired)")
         after = render_settings(new, before)
-        _finish(
+        finish(
             action="install",
             scope=scope,
             path=path,
@@ -519,7 +446,7 @@ def register(cli: click.Group) -> None:
             _token_file_change(scope, project, None, dry_run, as_json)
         removed = len(hookmux_handlers(current))
         changed = new != current
-        _finish(
+        finish(
             action="uninstall",
             scope=scope,
             path=path,
