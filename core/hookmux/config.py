@@ -347,23 +347,33 @@ class Settings:
         fields = attrs.fields_dict(schema) if schema is not None and attrs.has(schema) else {}
         ignored: list[IgnoredKey] = []
         for key in list(table):
-            contributions = self._contributions(("plugins", name, key))
-            if not any(self.layers[i].kind == PROJECT for i, _ in contributions):
+            resolved = self._resolve_project_key(("plugins", name, key), fields.get(key))
+            if resolved is None:
                 continue
-            field = fields.get(key)
-            present, value, skipped = self._resolve(
-                f"plugins.{name}.{key}",
-                contributions,
-                lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
-                _field_default(field),
-                harmless_for(field),
-            )
+            present, value, skipped = resolved
             if present:
                 table[key] = value
             else:
                 del table[key]
             ignored.extend(skipped)
         return table, ignored
+
+    def _resolve_project_key(
+        self, path: tuple[str, ...], field: Any
+    ) -> tuple[bool, Any, list[IgnoredKey]] | None:
+        """The key at ``path`` by its declared sensitivity (see :meth:`_resolve`), or None
+        when no project file sets it (then it applies as merged)."""
+        contributions = self._contributions(path)
+        if not any(self.layers[i].kind == PROJECT for i, _ in contributions):
+            return None
+        key = path[-1]
+        return self._resolve(
+            ".".join(path),
+            contributions,
+            lambda value: key_sensitivity(field, key, value),
+            _field_default(field),
+            harmless_for(field),
+        )
 
     def _contributions(self, path: tuple[str, ...]) -> list[tuple[int, Any]]:
         """(layer index, value) of each layer that sets the key at ``path``."""
@@ -691,16 +701,10 @@ def load_settings(project: str | None, environ: Mapping[str, str] = os.environ) 
         if any(layer.kind == PROJECT for layer in layers):
             for key in list(core_table):
                 field = core_fields.get(key)
-                contributions = draft._contributions(("hookmux", key))
-                if field is None or not any(layers[i].kind == PROJECT for i, _ in contributions):
+                resolved = None if field is None else draft._resolve_project_key(("hookmux", key), field)
+                if resolved is None:
                     continue
-                present, value, skipped = draft._resolve(
-                    f"hookmux.{key}",
-                    contributions,
-                    lambda v, f=field, k=key: key_sensitivity(f, k, v),  # type: ignore[misc]
-                    _field_default(field),
-                    harmless_for(field),
-                )
+                present, value, skipped = resolved
                 if skipped:
                     _revert(core_table, sources, f"hookmux.{key}", key, present, value, skipped[0].in_force)
                 ignored.extend(skipped)
