@@ -439,6 +439,8 @@ class Daemon:
     """A ``hookmux serve`` on its own HOOKMUX_HOME and port."""
 
     env: dict[str, str]
+    #: the ``hookmux`` executable (another venv's, say)
+    command: str = field(default_factory=hookmux_bin)
     pid: int = 0
     url: str = ""
     token: str = ""
@@ -451,7 +453,7 @@ class Daemon:
     def start(self) -> bool:
         self.env.setdefault("HOOKMUX_SERVE_IDLE", "900")  # gone soon even if the benchmark is killed
         try:
-            proc = subprocess.run([hookmux_bin(), "serve", "--json"], env=self.env, capture_output=True,
+            proc = subprocess.run([self.command, "serve", "--json"], env=self.env, capture_output=True,
                                   text=True, timeout=60, check=False)  # fmt: skip
         except (OSError, subprocess.TimeoutExpired) as exc:
             self.problem = f"hookmux serve: {exc}"
@@ -477,7 +479,7 @@ class Daemon:
         """Stop it and wait until the process is gone (it writes its home until it exits)."""
         if not self.pid:
             return
-        subprocess.run([hookmux_bin(), "serve", "stop"], env=self.env, capture_output=True, timeout=60,
+        subprocess.run([self.command, "serve", "stop"], env=self.env, capture_output=True, timeout=60,
                        check=False)  # fmt: skip
         ends = time.monotonic() + 10
         while time.monotonic() < ends:
@@ -491,7 +493,7 @@ class Daemon:
 
     def status(self) -> dict[str, Any]:
         """``hookmux serve status --json`` (counters: requests_relay, requests_http, refused...)."""
-        proc = subprocess.run([hookmux_bin(), "serve", "status", "--json"], env=self.env, capture_output=True,
+        proc = subprocess.run([self.command, "serve", "status", "--json"], env=self.env, capture_output=True,
                               text=True, timeout=60, check=False)  # fmt: skip
         try:
             value = json.loads(proc.stdout)

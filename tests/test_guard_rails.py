@@ -238,6 +238,7 @@ def test_background_handler_runs_detached_after_the_answer(hookmux_cli: HookmuxC
     wait_for(log.exists)
     line = log.read_text().split()
     assert line[:3] == ["background", "toolu_bg", "True"] and int(line[3]) != proc.returncode
+    assert int(line[5]) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)  # it yields the CPU to the hooks
     wait_for(lambda: not worker_pids(hookmux_cli.home))
     rows = store(hookmux_cli).execute("select status, background from executions order by ts").fetchall()
     assert [tuple(r) for r in rows] == [("queued", 0), ("silent", 1)]

@@ -72,6 +72,53 @@ def test_http_answers_only_with_the_token(env: dict[str, str], tmp_path: Path) -
         assert set(modes.values()) == {0o600} and {"token", "daemon.lock", "daemon.log"} <= set(modes), modes
 
 
+def _raw_exchange(port: int, chunks: list[bytes], answers: int = 1) -> list[tuple[int, bytes]]:
+    """Send ``chunks`` (a pause between them) on one connection; read ``answers`` answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for chunk in chunks:
+            sock.sendall(chunk)
+            time.sleep(0.05)
+        buf, out = b"", []
+        while len(out) < answers:
+            while b"\r\n\r\n" not in buf:
+                data = sock.recv(65536)
+                if not data:
+                    return out
+                buf += data
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(rest) < length:
+                rest += sock.recv(65536)
+            out.append((int(head.split()[1]), rest[:length]))
+            buf = rest[length:]
+        return out
+
+
+def test_http_heads_in_every_shape_a_client_sends(env: dict[str, str], tmp_path: Path) -> None:
+    """The head is usually parsed from the read buffer in one piece; a head that arrives
+    in pieces or with bare LF line ends takes the line-by-line path: same answers."""
+    with served(env) as daemon:
+        body = json.dumps(bash("hmtest-deny now", tmp_path)).encode()
+        fields = [b"Host: 127.0.0.1", b"Authorization: Bearer " + daemon.token.encode(),
+                  b"Content-Type: application/json", b"Content-Length: %d" % len(body)]  # fmt: skip
+
+        def request(end: bytes = b"\r\n", extra: list[bytes] | None = None) -> bytes:
+            return end.join([b"POST /hook HTTP/1.1", *fields, *(extra or []), b""]) + end + body
+
+        whole = request()
+        [(status, answer)] = _raw_exchange(daemon.port, [whole])
+        assert status == 200 and b"alpha refuses" in answer
+        pieces = [whole[i : i + 20] for i in range(0, len(whole), 20)]  # a slow client
+        assert _raw_exchange(daemon.port, pieces) == [(200, answer)]
+        assert _raw_exchange(daemon.port, [request(b"\n")]) == [(200, answer)]  # bare LF
+        assert _raw_exchange(daemon.port, [whole + whole], answers=2) == [(200, answer)] * 2  # pipelined
+        assert _raw_exchange(daemon.port, [b"POST /hook HTTP/1.1\r\n\r\n"]) == [(401, b"")]  # no fields
+        assert _raw_exchange(daemon.port, [request(extra=[b"no colon here"])]) == [(400, b"")]
+        many = [b"X-Filler-%d: x" % i for i in range(120)]
+        assert _raw_exchange(daemon.port, [request(extra=many)]) == [(431, b"")]
+        assert daemon.post(bash("hmtest-deny now", tmp_path)) == (200, answer)  # still serving
+
+
 def test_listens_on_loopback_only(env: dict[str, str]) -> None:
     with served(env) as daemon:
         out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=False).stdout

@@ -27,6 +27,12 @@ from hookmux.daemon.limits import (
 from hookmux.daemon.served import Served
 from hookmux.routing.takeover import Abandoned, Guard
 
+#: The status lines of the answers a hook request gets (any other is built when sent).
+_STATUS_LINES = {
+    status: f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode()
+    for status in (200, 400, 401, 404, 405, 411, 413, 431)
+}
+
 
 class _PooledMixIn:
     """Connections are handled by long-lived threads (one each at a time), not a new
@@ -111,6 +117,8 @@ class HTTPHandler(BaseHTTPRequestHandler):
     timeout = FIRST_REQUEST_TIMEOUT
     server: HTTPServer
     busy = False
+    #: authenticated once: idle time allowed is KEEPALIVE_TIMEOUT from then on
+    trusted = False
     request_headers: dict[str, str]
 
     def setup(self) -> None:
@@ -151,18 +159,9 @@ class HTTPHandler(BaseHTTPRequestHandler):
             return
         self.command, self.path = parts[0].decode("latin-1"), parts[1].decode("latin-1")
         self.request_version = parts[2].decode("latin-1")
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            field = self.rfile.readline(MAX_HEADER_LINE + 1)
-            if field in (b"\r\n", b"\n", b""):
-                break
-            name, sep, value = field.partition(b":")
-            if not sep or len(field) > MAX_HEADER_LINE:
-                self._send(400)
-                return
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-        else:
-            self._send(431)
+        headers = self._read_head()
+        if isinstance(headers, int):
+            self._send(headers)
             return
         self.request_headers = headers
         connection = headers.get("connection", "").lower()
@@ -177,19 +176,58 @@ class HTTPHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(405)
 
+    def _read_head(self) -> dict[str, str] | int:
+        """The request's header fields (names lower-cased), or the status refusing them.
+
+        A hook request's head and body arrive in one segment, so the whole head is
+        usually in the read buffer already: taken with one ``find`` and one ``split``
+        (a line at a time costs a call per field, and the daemon's answer waits).
+        A head not all buffered yet, or with bare LF line ends, is read a line at a time.
+        """
+        # rfile is a BufferedReader (StreamRequestHandler's default buffering)
+        buffered = self.rfile.peek(MAX_HEADER_LINE)  # type: ignore[attr-defined]
+        if buffered.startswith(b"\r\n"):
+            self.rfile.read(2)
+            return {}
+        end = buffered.find(b"\r\n\r\n")
+        if end < 0 or b"\n" in buffered[:end].replace(b"\r\n", b""):
+            return self._read_head_lines()
+        fields = self.rfile.read(end + 4)[:end].split(b"\r\n")
+        if len(fields) > MAX_HEADERS:
+            return 431
+        headers: dict[str, str] = {}
+        for field in fields:
+            name, sep, value = field.partition(b":")
+            if not sep or len(field) > MAX_HEADER_LINE:
+                return 400
+            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+        return headers
+
+    def _read_head_lines(self) -> dict[str, str] | int:
+        headers: dict[str, str] = {}
+        for _ in range(MAX_HEADERS + 1):
+            field = self.rfile.readline(MAX_HEADER_LINE + 1)
+            if field in (b"\r\n", b"\n", b""):
+                return headers
+            name, sep, value = field.partition(b":")
+            if not sep or len(field) > MAX_HEADER_LINE:
+                return 400
+            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+        return 431
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # no access log; errors are logged where they happen
 
     def _send(self, status: int, body: bytes = b"", content_type: str = "application/json") -> None:
         """The whole answer in one write (headers then body would wait on Nagle's algorithm)."""
-        head = [f"{self.protocol_version} {status} {HTTPStatus(status).phrase}"]
-        head.append(f"Content-Length: {len(body)}")
+        head = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode()
+        head += b"Content-Length: %d\r\n" % len(body)
         if body:
-            head.append(f"Content-Type: {content_type}")
+            head += b"Content-Type: " + content_type.encode("latin-1") + b"\r\n"
         if self.close_connection or self.server.daemon.draining:
             self.close_connection = True
-            head.append("Connection: close")
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+            head += b"Connection: close\r\n"
+        self.wfile.write(head + b"\r\n" + body)
 
     def _authorized(self) -> bool:
         token = self.server.daemon.token
@@ -200,7 +238,8 @@ class HTTPHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.server.daemon.count("http", "unauthorized")
             self._send(401)
-        else:
+        elif not self.trusted:
+            self.trusted = True
             self.connection.settimeout(KEEPALIVE_TIMEOUT)
         return ok
 

@@ -101,6 +101,28 @@ class _Request:
         self.ends = self.started + deadline
 
 
+class _InFlight:
+    """An event in flight, for the idle timer, the drain and the watchdog. A class, not
+    a generator context: this is on every event's path."""
+
+    __slots__ = ("daemon", "deadline", "key")
+
+    def __init__(self, daemon: Daemon, deadline: float, key: object) -> None:
+        self.daemon, self.deadline, self.key = daemon, deadline, key
+
+    def __enter__(self) -> None:
+        daemon = self.daemon
+        with daemon.lock:
+            daemon.in_flight[self.key] = request = _Request(self.deadline)
+            daemon.last_activity = request.started
+
+    def __exit__(self, *exc: object) -> None:
+        daemon = self.daemon
+        with daemon.lock:
+            daemon.in_flight.pop(self.key, None)
+            daemon.last_activity = time.monotonic()
+
+
 class Daemon:
     """The server state shared by the http and relay threads."""
 
@@ -417,19 +439,9 @@ class Daemon:
             key = (transport, outcome)
             self.counts[key] = self.counts.get(key, 0) + 1
 
-    @contextlib.contextmanager
-    def request(self, deadline: float, key: object = None) -> Any:
-        """An event in flight (``key``: its guard, else this thread)."""
-        key = threading.get_ident() if key is None else key
-        with self.lock:
-            self.in_flight[key] = _Request(deadline)
-            self.last_activity = time.monotonic()
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.in_flight.pop(key, None)
-                self.last_activity = time.monotonic()
+    def request(self, deadline: float, key: object = None) -> _InFlight:
+        """An event in flight, as a context (``key``: its guard, else this thread)."""
+        return _InFlight(self, deadline, threading.get_ident() if key is None else key)
 
     def forget_request(self, key: object) -> None:
         """An event another thread took over (its stuck thread may never come back)."""

@@ -33,7 +33,17 @@ class BadInput(Exception):
     """The event cannot be routed; the message is the stderr line."""
 
 
+#: Arguments parsed without a warning, and their options: the daemon gets the same few
+#: argument lists (the wiring's) with every event.
+_parsed: dict[tuple[str, ...], dict[str, Any]] = {}
+
+
 def parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
+    given = tuple(argv)
+    known = _parsed.get(given)
+    if known is not None:
+        return dict(known)
+    warned = False
     opts: dict[str, Any] = {
         "deadline": None,
         "transport": "command",
@@ -66,12 +76,17 @@ def parse_args(argv: list[str], err: IO[str]) -> dict[str, Any] | None:
                 except ValueError:
                     print(f"hookmux run: ignoring --deadline {value!r}: not a positive number", file=err)
                     opts["deadline"] = None
+                    warned = True
             elif value in ("command", "http"):
                 opts["transport"] = value
             else:
                 print(f"hookmux run: ignoring --transport {value!r}: expected command or http", file=err)
+                warned = True
         else:
             print(f"hookmux run: ignoring unknown argument {arg!r}", file=err)
+            warned = True
+    if not warned and len(_parsed) < 256:
+        _parsed[given] = dict(opts)
     return opts
 
 

@@ -18,6 +18,8 @@ from hookmux.testing import HookmuxCLI, make_event, run_event
 
 Event = Callable[..., dict[str, Any]]
 ONLY = {"HOOKMUX_PLUGINS": PLUGIN}
+#: UserPromptSubmit's handlers: the answer's, and the observer that records the feedback
+PROMPT_HANDLERS = ("feedback.hookmux_user_prompt_submit", "feedback.record_prompt_feedback")
 
 
 def route(payload: dict[str, Any]) -> Any:
@@ -49,7 +51,7 @@ def test_session_start_opens_the_session_with_the_summary(event: Event) -> None:
 def test_a_short_negative_prompt_is_logged_as_a_loss(event: Event, paths: Paths, project: Path) -> None:
     route(event("SessionStart", source="startup"))
     run = route(event("UserPromptSubmit", prompt="that's totally wrong"))
-    assert run.statuses == {"feedback.hookmux_user_prompt_submit": "silent"}  # recorded, nothing to say
+    assert run.statuses == dict.fromkeys(PROMPT_HANDLERS, "silent")  # recorded, nothing to say
     [line] = logged(paths, "loss")
     assert line["matched"] == "totally wrong" and line["project"] == project.name
     memory = Path(line["cache_file"]).read_text(encoding="utf-8")
@@ -127,12 +129,12 @@ def test_config_changes_the_length_filter_and_a_bad_value_is_reported(
     config.write_text('[plugins.feedback]\nmax_words = "five"\n')
     # from an untrusted project file a bad value is left out: it cannot turn the plugin off
     run = route(event("UserPromptSubmit", prompt="awful"))
-    assert run.statuses == {"feedback.hookmux_user_prompt_submit": "silent"}
+    assert run.statuses == dict.fromkeys(PROMPT_HANDLERS, "silent")
     user = tmp_path / "config" / "hookmux" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text('[plugins.feedback]\nmax_words = "five"\n')
     run = route(event("UserPromptSubmit", prompt="awful"))
-    assert run.statuses == {"feedback.hookmux_user_prompt_submit": "skipped"}
+    assert run.statuses == dict.fromkeys(PROMPT_HANDLERS, "skipped")
     assert any("plugins.feedback.max_words" in m for m in run.result.messages)
 
 

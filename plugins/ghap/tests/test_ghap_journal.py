@@ -296,6 +296,35 @@ def test_parallel_writers_lose_no_count(journal_dir: Path) -> None:
     assert not [p for p in journal_dir.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_count_file_stays_a_plain_integer_across_widths_and_resets(journal_dir: Path) -> None:
+    """The count is rewritten in place: a longer number covers the old digits, a reset
+    leaves exactly "0" (no digit of the old count left behind)."""
+    journal = Journal(str(journal_dir))
+    journal.create("debugging", "trial-and-error", "g", "h", "a", "p")
+    (journal_dir / ".tool_count").write_text("99\n")  # as the original's scripts write it
+    assert journal.count_tool_call(1000) == (100, None)
+    assert (journal_dir / ".tool_count").read_text() == "100"
+    count, due = journal.count_tool_call(101)
+    assert (count, due is not None) == (101, True)
+    assert (journal_dir / ".tool_count").read_text() == "0"
+    assert journal.count_tool_call(101)[0] == 1
+    (journal_dir / ".tool_count").write_text("garbage")
+    assert journal.count_tool_call(1000)[0] == 1
+    assert (journal_dir / ".tool_count").read_text() == "1"
+
+
+def test_a_symlinked_count_file_is_replaced_not_written_through(journal_dir: Path, tmp_path: Path) -> None:
+    journal = Journal(str(journal_dir))
+    journal.ensure()
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("5")
+    (journal_dir / ".tool_count").symlink_to(elsewhere)
+    assert journal.count_tool_call(1000)[0] == 6
+    assert elsewhere.read_text() == "5"
+    assert not (journal_dir / ".tool_count").is_symlink()
+    assert (journal_dir / ".tool_count").read_text() == "6"
+
+
 def test_a_held_lock_times_out_instead_of_hanging(journal_dir: Path) -> None:
     holder = Journal(str(journal_dir))
     waiter = Journal(str(journal_dir), lock_timeout=0.2)

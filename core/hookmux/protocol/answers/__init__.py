@@ -102,14 +102,21 @@ _AGENT_FAMILY: dict[str, str] = {
 }
 
 
+#: answer_class's results: asked several times for every event the daemon routes.
+_answer_classes: dict[str, type[Answer] | None] = {}
+
+
 def answer_class(event: str) -> type[Answer] | None:
     """The answer class of ``event``; None for events whose output Claude Code discards."""
+    try:
+        return _answer_classes[event]
+    except KeyError:
+        pass
     family = _FAMILY.get(event + "Answer") or _AGENT_FAMILY.get(event + "Answer")
-    if family is None:
-        return None
-    cls: type[Answer] = getattr(
-        importlib.import_module(f"hookmux.protocol.answers.{family}"), event + "Answer"
-    )
+    cls: type[Answer] | None = None
+    if family is not None:
+        cls = getattr(importlib.import_module(f"hookmux.protocol.answers.{family}"), event + "Answer")
+    _answer_classes[event] = cls
     return cls
 
 

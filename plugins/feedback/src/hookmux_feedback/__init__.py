@@ -1,10 +1,11 @@
 """hookmux-feedback: Claudarity's feedback memory as a hookmux plugin.
 
-* **UserPromptSubmit**: a short prompt (at most 5 words and 50 characters) is
-  checked for praise and loss with the original's rules and lists; each hit is
-  recorded (JSONL log, markdown memory, SQLite ``feedback_entries``). A session
-  seen for the first time gets the summary; otherwise the learned preferences
-  the prompt names are added as context.
+* **UserPromptSubmit**: a session seen for the first time gets the summary;
+  otherwise the learned preferences the prompt names are added as context. An
+  observer (under ``hookmux serve``, after hookmux answered) checks a short prompt
+  (at most 5 words and 50 characters) for praise and loss with the original's rules
+  and lists and records each hit (JSONL log, markdown memory, SQLite
+  ``feedback_entries``): the answer never depends on it.
 * **SessionStart**: the summary of recent wins and losses and the learned
   patterns with their confidence.
 * **Stop** (in the background, after hookmux answered): the patterns of the last
@@ -42,10 +43,20 @@ def hookmux_config_schema() -> type[Config]:
 
 @hookimpl(priority=PRIORITY)
 def hookmux_user_prompt_submit(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnswer | None:
-    """Record praise or loss in a short prompt; summary or relevant preferences as context."""
+    """The summary for a session first seen here, else the relevant learned preferences, as context."""
     from hookmux_feedback.handlers import on_prompt
 
     return on_prompt(event, ctx)
+
+
+# An observer: the answer never depends on it. Same priority, so a one-event `hookmux run`
+# runs it after the handler above (ties go by function name), as the daemon does.
+@hookimpl(priority=PRIORITY, specname="hookmux_user_prompt_submit", observer=True)
+def record_prompt_feedback(event: UserPromptSubmit, ctx: HookContext) -> None:
+    """Record praise or loss in a short prompt; under ``hookmux serve``, after the answer went out."""
+    from hookmux_feedback.handlers import on_prompt_feedback
+
+    on_prompt_feedback(event, ctx)
 
 
 @hookimpl(priority=PRIORITY)

@@ -58,7 +58,8 @@ def on_session_start(event: SessionStart, ctx: HookContext) -> SessionStartAnswe
 
 
 def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnswer | None:
-    """New session: the summary. Short feedback: recorded. Relevant preferences: injected."""
+    """New session: the summary; otherwise the relevant learned preferences. Only what the
+    answer needs: the feedback in the prompt is recorded by :func:`on_prompt_feedback`."""
     config, paths = _setup(ctx)
     parts: list[str] = []
     new_session = False
@@ -71,8 +72,6 @@ def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnsw
 
             note_session(paths, event.session_id, project_name(event.cwd), _now())
             parts.append(_summary(paths, config, "new session seen on UserPromptSubmit"))
-    if event.prompt and len(event.prompt) <= config.max_chars:  # cheap: detect() applies the rule
-        record_feedback(event, ctx, config, paths)
     if config.preferences_on_prompt and not new_session:
         lines = relevant(paths, event.prompt)
         if lines:
@@ -82,6 +81,14 @@ def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnsw
     from hookmux.protocol.answers import UserPromptSubmitAnswer
 
     return UserPromptSubmitAnswer(additional_context="\n\n".join(parts))
+
+
+def on_prompt_feedback(event: UserPromptSubmit, ctx: HookContext) -> None:
+    """Short feedback in the prompt: recorded. An observer's work: the answer never depends
+    on it, so under ``hookmux serve`` it runs once the answer is out."""
+    config = ctx.config if isinstance(ctx.config, Config) else Config()
+    if event.prompt and len(event.prompt) <= config.max_chars:  # cheap: detect() applies the rule
+        record_feedback(event, ctx, config, resolve_paths(config, ctx.state_dir))
 
 
 def relevant(paths: Paths, prompt: str) -> list[str]:

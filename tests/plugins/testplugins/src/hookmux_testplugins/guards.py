@@ -38,7 +38,10 @@ def flaky(event: PreToolUse) -> None:
 def hookmux_post_tool_use(event: PostToolUse, ctx: HookContext) -> None:
     log = _args(event)[0]
     time.sleep(0.2)
-    _log(log, f"background {event.tool_use_id} {ctx.background} {os.getpid()} {ctx.correlation_id}")
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    _log(
+        log, f"background {event.tool_use_id} {ctx.background} {os.getpid()} {ctx.correlation_id} {niceness}"
+    )
 
 
 @hookimpl(matcher="Bash", commands=["hmtest-debounce *"], specname="hookmux_post_tool_use")
