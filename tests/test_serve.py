@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -928,6 +929,37 @@ def test_an_observer_runs_after_the_answer_and_never_answers(env: dict[str, str]
                              capture_output=True, text=True, check=True)  # fmt: skip
     ran = {h["handler"]: h["count"] for h in json.loads(metrics.stdout)["handlers"]}
     assert ran["observer"] == 2
+
+
+def test_an_event_only_observers_take_is_answered_before_any_of_its_work(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """No handler of the event can answer: the empty answer goes out at once (the event is
+    routed only after it); the observer runs and the event is recorded once it is out."""
+    log = tmp_path / "observed.log"
+    gates = [tmp_path / "gate-relay", tmp_path / "gate-http"]
+    events = [
+        bash(f"hmtest-observe {log} {gate}", tmp_path, "PostToolUse", tool_use_id=f"toolu_only_{n}")
+        for n, gate in enumerate(gates)
+    ]
+    with served(env) as daemon:
+        relayed = daemon.run(events[0])
+        assert (relayed.returncode, relayed.stdout) == (0, b"")
+        assert not log.exists()
+        gates[0].touch()
+        assert daemon.post(events[1]) == (200, b"")
+        gates[1].touch()
+        wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == 2, timeout=10)
+        wait_for(lambda: daemon.health()["in_flight"] == 0)
+    assert sorted(log.read_text().splitlines()) == [
+        "observed toolu_only_0 gate=seen",
+        "observed toolu_only_1 gate=seen",
+    ]
+    subprocess.run([hookmux_executable(), "status", "--json"], env={**env, "HOOKMUX_SERVE": "0"},
+                   capture_output=True, check=True)  # fmt: skip  (ingests the spool)
+    with sqlite3.connect(Path(env["HOOKMUX_HOME"]) / "hookmux.db") as conn:
+        rows = conn.execute("select event, handlers, outcome from events where tool_use_id like 'toolu_only_%'")
+        assert rows.fetchall() == [("PostToolUse", 1, "silent")] * 2
 
 
 def test_an_observer_runs_in_order_in_a_one_event_process(env: dict[str, str], tmp_path: Path) -> None:

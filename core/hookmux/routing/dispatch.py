@@ -507,6 +507,23 @@ def dispatch(
     """
     if guard is not None and guard.run is not None:
         run: _Run = guard.run
+    elif deferred is not None and _nothing_answers(handlers):
+        # Observers and background handlers only: the answer is empty whatever they do, so
+        # it goes out now, and they run (in order, as in one `hookmux run`) once it is out.
+        def later() -> None:
+            result = dispatch(
+                raw, handlers, manifest, home=home, resolver=resolver, deadline=deadline, transport=transport,
+                settings=settings, environ=environ, plugin_manager=plugin_manager,
+                settings_loader=settings_loader, adapt=adapt,
+            )  # fmt: skip
+            if result.jobs:
+                from hookmux.state import background
+
+                if background.queue(home, result.jobs):
+                    background.ensure_worker(home, result.max_workers)
+
+        deferred.append(later)
+        return Result(None, correlation_id=correlation_id(raw))
     else:
         started = time.monotonic()
         plugins = manifest.get("plugins", {})
@@ -549,6 +566,11 @@ def dispatch(
         run.corr,
         tuple(run.notes),
     )
+
+
+def _nothing_answers(handlers: Sequence[Mapping[str, Any]]) -> bool:
+    """No handler can answer (observers, background runs) nor refuse for a failure."""
+    return all((h.get("observer") or h.get("background")) and not h.get("fail_closed") for h in handlers)
 
 
 def _answer(run: _Run, transport: str) -> Rendered | None:
