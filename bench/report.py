@@ -1,7 +1,7 @@
 """Put the benchmarks' results into the README and draw the latency plot.
 
-Reads ``bench/results/compare.json``, ``claude_session.json`` and ``scale.json``
-(whichever exist), rewrites the part of README.md between ``<!-- bench:start -->``
+Reads ``bench/results/compare.json``, ``claude_session.json``, ``daemon.json`` and
+``scale.json`` (whichever exist), rewrites the part of README.md between ``<!-- bench:start -->``
 and ``<!-- bench:end -->`` with the tables and the machine they were measured on,
 and draws ``docs/bench/latency.png`` (matplotlib, Agg backend): the distribution
 of per-event wall time of each configuration, and the real Claude Code session's
@@ -21,6 +21,7 @@ from typing import Any
 import benchlib as bl
 import claude_session
 import compare
+import daemon
 import scale
 
 START = "<!-- bench:start -->"
@@ -64,6 +65,24 @@ def markdown(results: dict[str, dict[str, Any] | None], png: str | None) -> str:
             lines += [
                 "Per plugin, in the daemon (the native-launcher relay configuration's `hookmux metrics "
                 "--json` after the runs: every handler of the five plugins, per event type):",
+                "",
+                *costs,
+                "",
+            ]
+    if results["daemon"]:
+        report = results["daemon"]
+        lines += [
+            f"**The daemon, per event** (`bench/daemon.py`): {daemon.caption(report)}.",
+            "",
+            *daemon.table(report),
+            "",
+            "Goals: " + "; ".join(daemon.goal_lines(report)) + ".",
+            "",
+        ]
+        costs = claude_session.plugin_table(report)
+        if costs:
+            lines += [
+                "Per plugin in that daemon (`hookmux metrics --json` after the replays):",
                 "",
                 *costs,
                 "",
@@ -148,7 +167,7 @@ def main() -> int:
     parser.add_argument("--png", type=Path, default=bl.REPO / "docs" / "bench" / "latency.png")
     parser.add_argument("--require", default="", help="comma-separated results that must exist (else exit 1)")
     args = parser.parse_args()
-    results = {name: load(args.results, name) for name in ("compare", "claude_session", "scale")}
+    results = {name: load(args.results, name) for name in ("compare", "claude_session", "daemon", "scale")}
     if not any(results.values()):
         print(
             f"no results in {args.results}: run compare.py, claude_session.py, scale.py first",

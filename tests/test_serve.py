@@ -955,10 +955,16 @@ def test_an_event_only_observers_take_is_answered_before_any_of_its_work(
         "observed toolu_only_0 gate=seen",
         "observed toolu_only_1 gate=seen",
     ]
-    subprocess.run([hookmux_executable(), "status", "--json"], env={**env, "HOOKMUX_SERVE": "0"},
-                   capture_output=True, check=True)  # fmt: skip  (ingests the spool)
+    subprocess.run(
+        [hookmux_executable(), "status", "--json"],
+        env={**env, "HOOKMUX_SERVE": "0"},
+        capture_output=True,
+        check=True,
+    )  # fmt: skip  (ingests the spool)
     with sqlite3.connect(Path(env["HOOKMUX_HOME"]) / "hookmux.db") as conn:
-        rows = conn.execute("select event, handlers, outcome from events where tool_use_id like 'toolu_only_%'")
+        rows = conn.execute(
+            "select event, handlers, outcome from events where tool_use_id like 'toolu_only_%'"
+        )
         assert rows.fetchall() == [("PostToolUse", 1, "silent")] * 2
 
 
