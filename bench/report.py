@@ -183,6 +183,10 @@ def main() -> int:
     problems = [f"{name}.json: missing (that benchmark failed)" for name in args.require.split(",")
                 if name and not results.get(name)]  # fmt: skip
     problems += [f"{name}: {p}" for name, r in results.items() if r for p in r.get("problems", [])]
+    for name in ("startup", "launcher", "recording"):  # their goals (their tables are in the README's text)
+        verdict = load(args.results, name)
+        if verdict is None or not verdict.get("goal_met"):
+            problems.append(f"{name}.json: {'missing' if verdict is None else 'goal missed'}")
     for problem in problems:
         print(f"problem: {problem}")
     return 0 if written and not problems else 1
