@@ -86,9 +86,9 @@ def on_prompt(event: UserPromptSubmit, ctx: HookContext) -> UserPromptSubmitAnsw
 def on_prompt_feedback(event: UserPromptSubmit, ctx: HookContext) -> None:
     """Short feedback in the prompt: recorded. An observer's work: the answer never depends
     on it, so under ``hookmux serve`` it runs once the answer is out."""
-    config = ctx.config if isinstance(ctx.config, Config) else Config()
+    config, paths = _setup(ctx)
     if event.prompt and len(event.prompt) <= config.max_chars:  # cheap: detect() applies the rule
-        record_feedback(event, ctx, config, resolve_paths(config, ctx.state_dir))
+        record_feedback(event, ctx, config, paths)
 
 
 def relevant(paths: Paths, prompt: str) -> list[str]:
