@@ -246,9 +246,11 @@ def test_background_handler_runs_detached_after_the_answer(hookmux_cli: HookmuxC
 
 def test_edit_burst_is_capped_and_coalesced_not_dropped(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
     """60 events in a burst: never more than 2 workers alive; the queue coalesces per key
-    (the command here) and the newest event of the burst is always processed."""
-    log = tmp_path / "log"
-    events = [json.dumps(bash(f"hmtest-later {log}", tmp_path, "PostToolUse", tool_use_id=f"toolu_{i}")).encode()
+    (the command here) and the newest event of the burst is always processed. The jobs wait
+    for a gate opened after the burst: the workers stay busy while it queues, however fast
+    this machine runs them."""
+    log, gate = tmp_path / "log", tmp_path / "gate"
+    events = [json.dumps(bash(f"hmtest-later {log} {gate}", tmp_path, "PostToolUse", tool_use_id=f"toolu_{i}")).encode()
               for i in range(60)]  # fmt: skip
     env = hookmux_cli.env()
     peak = 0
@@ -258,6 +260,7 @@ def test_edit_burst_is_capped_and_coalesced_not_dropped(hookmux_cli: HookmuxCLI,
         for proc, data in zip(procs, events[batch : batch + 6], strict=True):
             proc.communicate(data)
         peak = max(peak, len(worker_pids(hookmux_cli.home)))
+    gate.touch()
     wait_for(lambda: not worker_pids(hookmux_cli.home) and "toolu_59" in (log.read_text() if log.exists() else ""),
              timeout=30)  # fmt: skip
     assert peak <= 2

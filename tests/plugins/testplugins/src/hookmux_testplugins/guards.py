@@ -1,7 +1,7 @@
 """Handlers that exercise the guard rails. Each writes what it did to a log file named in the command.
 
-Commands: ``hmtest-flaky FLAG LOG`` raises while FLAG exists; ``hmtest-later LOG`` runs in
-the background; ``hmtest-debounce LOG`` debounces (1.5 s); ``hmtest-dedupe LOG`` dedupes by
+Commands: ``hmtest-flaky FLAG LOG`` raises while FLAG exists; ``hmtest-later LOG [GATE]`` runs
+in the background (after GATE exists, if given, waiting up to 30 s); ``hmtest-debounce LOG`` debounces (1.5 s); ``hmtest-dedupe LOG`` dedupes by
 tool_use_id; ``hmtest-observe LOG [GATE]`` observes: it waits (up to 5 s) for GATE to exist,
 logs whether it saw it, and returns an answer nobody may see.
 """
@@ -36,7 +36,10 @@ def flaky(event: PreToolUse) -> None:
 
 @hookimpl(matcher="Bash", commands=["hmtest-later *"], background=True, background_key="tool_input.command")
 def hookmux_post_tool_use(event: PostToolUse, ctx: HookContext) -> None:
-    log = _args(event)[0]
+    log, *gate = _args(event)
+    ends = time.monotonic() + 30.0
+    while gate and not os.path.exists(gate[0]) and time.monotonic() < ends:
+        time.sleep(0.01)
     time.sleep(0.2)
     niceness = os.getpriority(os.PRIO_PROCESS, 0)
     _log(
