@@ -16,7 +16,7 @@ from hookmux.testing import make_event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository: tests.daemon_support
 
-from tests.daemon_support import served
+from tests.daemon_support import served, wait_for
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -97,6 +97,8 @@ def test_the_daemon_keeps_unwritable_lines_in_memory_and_writes_them_later(
         for i in range(3):
             result = daemon.run(make_event("Stop", cwd=tmp_path, session_id="warm", n=i), **nowhere)
             assert (result.returncode, result.stdout) == (0, b"")
+        # capture is an observer: it runs once the answer is out; let the third one finish
+        wait_for(lambda: daemon.health()["in_flight"] == 0)
         blocker.unlink()  # writable again
         result = daemon.run(make_event("SubagentStop", cwd=tmp_path, session_id="warm"), **nowhere)
         assert result.returncode == 0
