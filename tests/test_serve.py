@@ -208,9 +208,61 @@ def test_relay_answers_and_imports_no_plugin_or_heavy_library(env: dict[str, str
     ],
 )
 def test_the_relay_reads_the_event_name_off_the_raw_bytes(data: bytes, name: str | None) -> None:
-    from hookmux.entry.run import event_name_hint
+    from hookmux.entry.sniff import event_name_hint
 
     assert event_name_hint(data) == name
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b'{"session_id":"s","hook_event_name":"Notification","message":"a\\nb"}', "Notification"),
+        # the key twice (one nested in tool input, or a duplicate): parse it
+        (b'{"tool_input":{"hook_event_name":"Stop"},"hook_event_name":"PreToolUse"}', None),
+        # a \\u escape anywhere could spell the key (or the name) otherwise
+        (b'{"hook_event_name":"Stop","hook_event\\u005fname":"PreToolUse"}', None),
+        (b'{"hook_event_name":"Pre\\u0054oolUse"}', None),
+        (b'{"hook_event_name":"Pre\\"x"}', None),
+        (b'{"hook_event_name": 3}', None),
+    ],
+)
+def test_the_daemon_trusts_the_raw_event_name_only_when_it_can_mean_nothing_else(
+    data: bytes, name: str | None
+) -> None:
+    from hookmux.entry.sniff import certain_event_name
+
+    assert certain_event_name(data) == name
+
+
+def test_an_event_no_handler_takes_is_answered_empty_over_http_and_still_checked(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The daemon answers an http event no loaded handler takes from its raw bytes; an
+    event whose bytes could name another (a nested or escaped key) is routed in full."""
+    with served(env) as daemon:
+        notification = make_event(
+            "Notification", cwd=tmp_path, message="build done", notification_type="idle"
+        )
+        assert daemon.post(notification) == (200, b"")
+        assert daemon.post(b'{"hook_event_name":"NoSuchEvent"}') == (200, b"")
+        assert daemon.post(b'{"hook_event_name":"Notification", oops}') == (200, b"")
+        deny = bash("hmtest-deny now", tmp_path)
+        # a Stop key nested in the tool input, and an escaped duplicate key that JSON reads
+        # last: both are the PreToolUse event that alpha refuses, whatever the first key says
+        nested = {**deny, "tool_input": {"command": "hmtest-deny now", "hook_event_name": "Stop"}}
+        escaped = b'{"hook_event_name":"Stop",' + json.dumps(deny).encode()[1:].replace(
+            b'"hook_event_name"', b'"hook_event\\u005fname"'
+        )
+        for payload in (nested, escaped):
+            status, body = daemon.post(payload)
+            assert status == 200 and b"alpha refuses" in body, payload
+        assert daemon.health()["requests_http"] == 5
+        log = daemon.home / "daemon" / "daemon.log"
+        wait_for(
+            lambda: (
+                "unknown hook event 'NoSuchEvent'" in log.read_text() and "not valid JSON" in log.read_text()
+            )
+        )
 
 
 def test_unmatched_and_bad_events_are_answered_by_the_daemon_too(env: dict[str, str], tmp_path: Path) -> None:

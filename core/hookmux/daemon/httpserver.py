@@ -13,14 +13,16 @@ import os
 import socket
 import socketserver
 import threading
+import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from hookmux.daemon.limits import (
     FIRST_REQUEST_TIMEOUT,
     KEEPALIVE_TIMEOUT,
     MAX_CONNECTIONS,
+    MAX_HEAD_BYTES,
     MAX_HEADER_LINE,
     MAX_HEADERS,
 )
@@ -108,115 +110,129 @@ class HTTPServer(_PooledMixIn, ThreadingHTTPServer):
             return len(self.daemon.connections) < MAX_CONNECTIONS and not self.daemon.draining
 
 
-class HTTPHandler(BaseHTTPRequestHandler):
-    """One keep-alive connection from Claude Code: POST /hook, GET /health and /metrics."""
+class HTTPHandler(socketserver.BaseRequestHandler):
+    """One keep-alive connection from Claude Code: POST /hook, GET /health and /metrics.
 
-    protocol_version = "HTTP/1.1"
-    server_version = "hookmux"
-    sys_version = ""
-    timeout = FIRST_REQUEST_TIMEOUT
+    A lean parser on the socket itself: the stdlib's request handler reads through a
+    buffered file object and parses headers with the email package, a few hundred
+    Python calls per request, and on an idle machine each runs with cold caches while
+    Claude Code waits. Hook requests are small and regular: the head and body usually
+    arrive in one segment, taken with one ``recv``, one ``find`` and one ``split``.
+    """
+
+    request: socket.socket
     server: HTTPServer
     busy = False
     #: authenticated once: idle time allowed is KEEPALIVE_TIMEOUT from then on
     trusted = False
-    request_headers: dict[str, str]
+    close_connection = False
+    path = ""
+    #: header fields by lower-cased name, as bytes (no decoding of fields never read)
+    request_headers: dict[bytes, bytes]
 
     def setup(self) -> None:
-        super().setup()
+        self.connection = self.request
+        #: bytes read and not yet parsed (the start of the next request, when pipelined)
+        self.buffer = b""
+        self.connection.settimeout(FIRST_REQUEST_TIMEOUT)
         # Answers are one small write: no Nagle delay waiting for the client's ACK.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.daemon.lock:
             self.server.daemon.connections.add(self)
 
+    def handle(self) -> None:
+        while not self.close_connection:
+            try:
+                self._one_request()
+            except OSError:  # timed out, reset, or shut down by a drain
+                self.close_connection = True
+            finally:
+                self.busy = False
+                if self.server.daemon.draining:
+                    self.close_connection = True
+
     def finish(self) -> None:
         with self.server.daemon.lock:
             self.server.daemon.connections.discard(self)
-        with contextlib.suppress(OSError):
-            super().finish()
 
-    def handle_one_request(self) -> None:
-        """Read one request and answer it. A lean parser: the stdlib's goes through the
-        email package (~0.1 ms a request); hook requests are small and regular."""
-        try:
-            self._one_request()
-        except (TimeoutError, ConnectionError):
-            self.close_connection = True
-        finally:
-            self.busy = False
-            if self.server.daemon.draining:
-                self.close_connection = True
+    def _receive(self) -> bool:
+        """More bytes into :attr:`buffer`; False when the client closed."""
+        chunk = self.connection.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
 
     def _one_request(self) -> None:
-        line = self.rfile.readline(MAX_HEADER_LINE + 1)  # idle here, between requests
+        """Read one request and answer it."""
+        if not self.buffer and not self._receive():  # idle here, between requests
+            self.close_connection = True
+            return
         self.busy = True
         self.close_connection = True
-        if not line:
+        head = self._read_head()
+        if head is None:
             return
+        if isinstance(head, int):
+            self._send(head)
+            return
+        line, fields = head
         parts = line.split()
         if len(line) > MAX_HEADER_LINE or len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
             self._send(400)
             return
-        self.command, self.path = parts[0].decode("latin-1"), parts[1].decode("latin-1")
-        self.request_version = parts[2].decode("latin-1")
-        headers = self._read_head()
-        if isinstance(headers, int):
-            self._send(headers)
+        if len(fields) > MAX_HEADERS:
+            self._send(431)
             return
+        headers: dict[bytes, bytes] = {}
+        for field in fields:
+            name, sep, value = field.partition(b":")
+            if not sep or len(field) > MAX_HEADER_LINE:
+                self._send(400)
+                return
+            headers[name.strip().lower()] = value.strip()
+        command, self.path = parts[0], parts[1].decode("latin-1")
         self.request_headers = headers
-        connection = headers.get("connection", "").lower()
-        self.close_connection = connection == "close" or (
-            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        connection = headers.get(b"connection", b"").lower()
+        self.close_connection = connection == b"close" or (
+            parts[2] == b"HTTP/1.0" and connection != b"keep-alive"
         )
-        if self.command == "POST":
+        if command == b"POST":
             self.do_POST()
-        elif self.command == "GET":
+        elif command == b"GET":
             self.do_GET()
         else:
             self.close_connection = True
             self._send(405)
 
-    def _read_head(self) -> dict[str, str] | int:
-        """The request's header fields (names lower-cased), or the status refusing them.
+    def _read_head(self) -> tuple[bytes, list[bytes]] | int | None:
+        """The request line and header fields, taken off the buffer (read on until the
+        blank line); the status refusing a head too large; None when the client left.
 
-        A hook request's head and body arrive in one segment, so the whole head is
-        usually in the read buffer already: taken with one ``find`` and one ``split``
-        (a line at a time costs a call per field, and the daemon's answer waits).
-        A head not all buffered yet, or with bare LF line ends, is read a line at a time.
-        """
-        # rfile is a BufferedReader (StreamRequestHandler's default buffering)
-        buffered = self.rfile.peek(MAX_HEADER_LINE)  # type: ignore[attr-defined]
-        if buffered.startswith(b"\r\n"):
-            self.rfile.read(2)
-            return {}
-        end = buffered.find(b"\r\n\r\n")
-        if end < 0 or b"\n" in buffered[:end].replace(b"\r\n", b""):
-            return self._read_head_lines()
-        fields = self.rfile.read(end + 4)[:end].split(b"\r\n")
-        if len(fields) > MAX_HEADERS:
-            return 431
-        headers: dict[str, str] = {}
-        for field in fields:
-            name, sep, value = field.partition(b":")
-            if not sep or len(field) > MAX_HEADER_LINE:
-                return 400
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-        return headers
-
-    def _read_head_lines(self) -> dict[str, str] | int:
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            field = self.rfile.readline(MAX_HEADER_LINE + 1)
-            if field in (b"\r\n", b"\n", b""):
-                return headers
-            name, sep, value = field.partition(b":")
-            if not sep or len(field) > MAX_HEADER_LINE:
-                return 400
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-        return 431
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # no access log; errors are logged where they happen
+        CRLF line ends are found with one ``find``; a head with bare LF line ends
+        (which some clients send) is read a line at a time."""
+        while True:
+            buffer = self.buffer
+            end = buffer.find(b"\r\n\r\n")
+            if end >= 0 and buffer.find(b"\n\n", 0, end) < 0:
+                crlf_lines = buffer[:end].split(b"\r\n")
+                if buffer.count(b"\n", 0, end) == len(crlf_lines) - 1:  # no bare LF inside
+                    self.buffer = buffer[end + 4 :]
+                    return crlf_lines[0], crlf_lines[1:]
+            lines: list[bytes] = []
+            at = 0
+            while (newline := buffer.find(b"\n", at)) >= 0:
+                line = buffer[at:newline].rstrip(b"\r")
+                at = newline + 1
+                if not line and lines:
+                    self.buffer = buffer[at:]
+                    return lines[0], lines[1:]
+                lines.append(line)
+            if len(buffer) > MAX_HEADER_LINE and buffer.find(b"\n", 0, MAX_HEADER_LINE + 1) < 0:
+                return 400  # the request line alone is too long
+            if len(buffer) > MAX_HEAD_BYTES:
+                return 431
+            if not self._receive():
+                return None
 
     def _send(self, status: int, body: bytes = b"", content_type: str = "application/json") -> None:
         """The whole answer in one write (headers then body would wait on Nagle's algorithm)."""
@@ -227,13 +243,12 @@ class HTTPHandler(BaseHTTPRequestHandler):
         if self.close_connection or self.server.daemon.draining:
             self.close_connection = True
             head += b"Connection: close\r\n"
-        self.wfile.write(head + b"\r\n" + body)
+        self.connection.sendall(head + b"\r\n" + body)
 
     def _authorized(self) -> bool:
         token = self.server.daemon.token
-        given = self.request_headers.get("authorization", "")
-        expected = f"Bearer {token}"
-        ok = bool(token) and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+        given = self.request_headers.get(b"authorization", b"")
+        ok = bool(token) and hmac.compare_digest(given, b"Bearer " + token.encode())
         if not ok:
             self.close_connection = True
             self.server.daemon.count("http", "unauthorized")
@@ -265,12 +280,12 @@ class HTTPHandler(BaseHTTPRequestHandler):
             self._send(404)
             return
         headers = self.request_headers
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
             self.close_connection = True
             self._send(411)
             return
         try:
-            length = int(headers.get("content-length", ""))
+            length = int(headers.get(b"content-length", b""))
         except ValueError:
             self.close_connection = True
             self._send(411)
@@ -280,20 +295,29 @@ class HTTPHandler(BaseHTTPRequestHandler):
             daemon.count("http", "too_large")
             self._send(413)
             return
-        if headers.get("expect", "").lower() == "100-continue":  # only once authorized
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        body = self.rfile.read(length)
-        if len(body) != length:
+        if headers.get(b"expect", b"").lower() == b"100-continue":  # only once authorized
+            self.connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        body = self._read_body(length)
+        if body is None:
             self.close_connection = True
             return
-        deadline = query_deadline(query)
         if not daemon.fresh():
+            deadline = query_deadline(query)
             with daemon.request(deadline or 600.0):
                 daemon.request_restart("the installed plugins changed")
                 answer_body = daemon.route_elsewhere(body, deadline)
                 daemon.count("http", "rerouted")
             self._send(200, answer_body)
             return
+        if daemon.nobody_wants(body):
+            # Nothing to route: the empty answer at once; the event is still checked
+            # (and its faults logged) as routing would, after the answer.
+            daemon.last_activity = time.monotonic()
+            daemon.count("http", "silent")
+            self._send(200)
+            daemon.after([lambda: daemon.log_if_invalid(body)])
+            return
+        deadline = query_deadline(query)
         args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])
         guard = Guard(lambda guard: self._rescue(args, body, deadline, guard))
         with daemon.request(deadline or 600.0, guard):
@@ -301,6 +325,21 @@ class HTTPHandler(BaseHTTPRequestHandler):
                 self._answer_event(args, body, guard)
             except Abandoned:  # the rescuing thread answered
                 self.close_connection = True
+
+    def _read_body(self, length: int) -> bytes | None:
+        """The next ``length`` bytes (None if the client left first)."""
+        if len(self.buffer) < length:
+            parts = [self.buffer]
+            have = len(self.buffer)
+            while have < length:
+                chunk = self.connection.recv(max(65536, length - have))
+                if not chunk:
+                    return None
+                parts.append(chunk)
+                have += len(chunk)
+            self.buffer = b"".join(parts)
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return body
 
     def _answer_event(self, args: list[str], body: bytes, guard: Guard) -> None:
         daemon = self.server.daemon

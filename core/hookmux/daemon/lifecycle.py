@@ -43,7 +43,9 @@ from hookmux.daemon.files import private_daemon_dir, read_state, read_token, sta
 from hookmux.daemon.httpserver import HTTPHandler, HTTPServer
 from hookmux.daemon.relayserver import RelayServer, private_socket_dir
 from hookmux.entry import control, relay
-from hookmux.entry.route import Outcome, answer
+from hookmux.entry.args import BadInput
+from hookmux.entry.route import Outcome, answer, decode_event
+from hookmux.entry.sniff import certain_event_name
 from hookmux.routing.manifest import load_manifest
 from hookmux.routing.manifestfile import environment_stamp, sources_fresh
 from hookmux.routing.plugins import make_plugin_manager
@@ -180,6 +182,8 @@ class Daemon:
         self.home_inode = 0
         self.token = ""
         self.manifest: dict[str, Any] = {}
+        #: the events some loaded handler takes (SessionStart always: its notices)
+        self.wanted: frozenset[str] = frozenset()
         self.changes: ChangeHint | None = None
         self.stale = False
         self._fresh_lock = threading.Lock()
@@ -324,6 +328,10 @@ class Daemon:
             self.token = read_token(self.home) or ""
             self._bind()
             self.manifest = load_manifest(self.home)
+            events = self.manifest.get("events", {})
+            self.wanted = frozenset(
+                [*(name for name, handlers in events.items() if handlers), "SessionStart"]
+            )
             self.changes = ChangeHint(
                 [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
             )
@@ -601,8 +609,8 @@ class Daemon:
                 connection.connection.shutdown(socket.SHUT_RDWR)
         ends = time.monotonic() + DRAIN_TIMEOUT
         while time.monotonic() < ends:
-            with self.lock:
-                if not self.in_flight:
+            with self.lock:  # events in flight, and requests read but not answered yet
+                if not self.in_flight and not any(c.busy for c in self.connections):
                     break
             time.sleep(0.01)
 
@@ -676,6 +684,19 @@ class Daemon:
         if outcome is not None and outcome.jobs:
             later.append(lambda: self._queue(outcome))
         return code, out.getvalue(), err.getvalue(), later
+
+    def nobody_wants(self, payload: bytes) -> bool:
+        """Whether no loaded handler takes the event, told from its raw bytes
+        (:func:`~hookmux.entry.sniff.certain_event_name`): its answer is empty without routing."""
+        name = certain_event_name(payload)
+        return name is not None and name not in self.wanted
+
+    def log_if_invalid(self, payload: bytes) -> None:
+        """Log what is wrong with an event answered without routing, as routing it would."""
+        try:
+            decode_event(payload)
+        except BadInput as exc:
+            self.log(f"event: hookmux: {exc}")
 
     def after(self, later: list[Callable[[], None]]) -> None:
         """Run what :meth:`route` left for after the answer; failures are logged."""

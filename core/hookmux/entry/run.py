@@ -21,6 +21,7 @@ import os
 import sys
 
 from hookmux.entry.args import USAGE, BadInput, normal_args, parse_args
+from hookmux.entry.sniff import event_name_hint
 from hookmux.state.paths import hookmux_home, socket_path
 
 # typing and collections.abc cost milliseconds at import: annotations only.
@@ -84,23 +85,6 @@ def relay_timeout(event: str | None, deadline: float | None) -> float:
 
     timeout = CLAUDE_TIMEOUT.get(event, DEFAULT_CLAUDE_TIMEOUT) if event else DEFAULT_CLAUDE_TIMEOUT
     return (deadline or timeout * 0.8) + 1.0
-
-
-def event_name_hint(data: bytes) -> str | None:
-    """The event's name read off the raw bytes, without parsing them (the relay's
-    wait depends on it; the daemon parses the event itself). None unless plainly there:
-    inside a JSON string the key's quotes would be escaped, so it cannot match there."""
-    at = data.find(b'"hook_event_name"')
-    if at < 0:
-        return None
-    rest = data[at + 17 : at + 120].lstrip(b" \t\r\n")
-    if rest[:1] != b":":
-        return None
-    rest = rest[1:].lstrip(b" \t\r\n")
-    end = rest.find(b'"', 1)
-    if rest[:1] != b'"' or end < 0:
-        return None
-    return rest[1:end].decode("utf-8", "replace")
 
 
 def _relay(
