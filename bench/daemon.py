@@ -232,9 +232,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "plugins": bl.session_lines(plugins_ws, args.events),
     }
     events["floor"] = events["router"]
+    quiet = settle()
+    # Connected once the machine is quiet: a connection's first request must come within 10 s.
     clients = {"floor": Client(floor.port, ""), "router": Client(port_of(router), router.token),
                "plugins": Client(port_of(plugins), plugins.token)}  # fmt: skip
-    quiet = settle()
     try:
         pacings = {name: replay(clients, events, args.rounds, gap) for name, gap in
                    (("back_to_back", 0.0), ("paced", args.gap))}  # fmt: skip
