@@ -73,17 +73,41 @@ def breaker_dir(home: str) -> str:
     return os.path.join(home, "breakers")
 
 
+#: (home, plugin, handler) -> its breaker file: every matched event asks for it, and
+#: joining its path twice cost as much as reading the file.
+_files: dict[tuple[str, str, str], str] = {}
+
+
 def breaker_file(home: str, plugin: str, handler: str) -> str:
-    safe = f"{plugin}--{handler}".replace("/", "_")
-    return os.path.join(breaker_dir(home), safe)
+    key = (home, plugin, handler)
+    path = _files.get(key)
+    if path is None:
+        safe = f"{plugin}--{handler}".replace("/", "_")
+        path = os.path.join(breaker_dir(home), safe)
+        if len(_files) >= 1024:  # bounded: a daemon serves any number of homes
+            _files.clear()
+        _files[key] = path
+    return path
 
 
 def read(home: str, plugin: str, handler: str) -> State:
+    # Read on every matched event, uncached: other processes rewrite it. A bare descriptor,
+    # not a buffered text file, for a few bytes: 5 us instead of 24 when the file exists.
     try:
-        with open(breaker_file(home, plugin, handler)) as fh:
-            return State.parse(fh.read())
+        fd = os.open(breaker_file(home, plugin, handler), os.O_RDONLY)
     except OSError:
         return State()
+    try:
+        chunks = []
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    except OSError:  # a directory, say
+        return State()
+    finally:
+        os.close(fd)
+    # The file is ASCII (dump); strict UTF-8 as open() under a UTF-8 locale, so a corrupt
+    # file raises as it did.
+    return State.parse(b"".join(chunks).decode())
 
 
 def _update(path: str, change: object) -> State:
