@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -145,6 +146,37 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: plugin manager -> (hook, plugin name) -> (the plugin object registered under that name,
+#: its hookimpls of that hook). The daemon's manager keeps its plugins, and scanning every
+#: hookimpl of a hook (a copied list) twice per handler and event showed in its profile.
+_impls: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[object, tuple[Any, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def plugin_impls(pm: Any, hook: str, name: str) -> tuple[Any, ...]:
+    """The hookimpls of plugin ``name`` for ``hook``, in pluggy's order.
+
+    Remembered while the same object stays registered under ``name``: pluggy adds or
+    drops a plugin's hookimpls only when it is registered or unregistered."""
+    plugin = pm.get_plugin(name)
+    try:
+        known = _impls.get(pm)
+    except TypeError:  # a plugin manager that takes no weak reference: not remembered
+        known = None
+    if known is not None and plugin is not None:
+        found = known.get((hook, name))
+        if found is not None and found[0] is plugin:
+            return found[1]
+    impls = tuple(i for i in getattr(pm.hook, hook).get_hookimpls() if i.plugin_name == name)
+    if plugin is not None:
+        try:
+            _impls.setdefault(pm, {})[(hook, name)] = (plugin, impls)
+        except TypeError:
+            pass
+    return impls
+
+
 def prepare_plugin(pm: Any, name: str, resolver: Resolver, settings: Settings) -> tuple[Any, Any] | str:
     """Import and register a plugin and structure its config, or say why it cannot run."""
     try:
@@ -155,12 +187,11 @@ def prepare_plugin(pm: Any, name: str, resolver: Resolver, settings: Settings) -
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
         return f"cannot load plugin: {type(exc).__name__}: {exc}"
     schema = None
-    for impl in pm.hook.hookmux_config_schema.get_hookimpls():
-        if impl.plugin_name == name:
-            try:
-                schema = impl.function()
-            except Exception as exc:  # noqa: BLE001
-                return f"hookmux_config_schema raised {type(exc).__name__}: {exc}"
+    for impl in plugin_impls(pm, "hookmux_config_schema", name):
+        try:
+            schema = impl.function()
+        except Exception as exc:  # noqa: BLE001
+            return f"hookmux_config_schema raised {type(exc).__name__}: {exc}"
     config, errors = settings.plugin_config(name, schema)
     if errors:
         return "invalid config: " + "; ".join(errors)
@@ -182,14 +213,7 @@ def run_handler(
         :class:`~hookmux.routing.takeover.Guard`).
     """
     name, function = handler["plugin"], handler["function"]
-    impl = next(
-        (
-            i
-            for i in getattr(pm.hook, handler["hook"]).get_hookimpls()
-            if i.plugin_name == name and i.function.__name__ == function
-        ),
-        None,
-    )
+    impl = next((i for i in plugin_impls(pm, handler["hook"], name) if i.function.__name__ == function), None)
     if impl is None:
         return "skipped", None, f"handler {function} not found (reinstall the plugin?)"
     available = {"event": event, "ctx": ctx}
