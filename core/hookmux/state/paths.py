@@ -61,14 +61,26 @@ def managed_config_files(environ: Mapping[str, str] = os.environ) -> list[str]:
     return [MANAGED_CONFIG_FILE]
 
 
+#: absolute directory -> its normal form: routing an event asks for its project three
+#: times (matching, dispatch, the outcome), and for an absolute path the answer is pure.
+_projects: dict[str, str] = {}
+
+
 def project_dir(event_cwd: object, environ: Mapping[str, str] = os.environ) -> str:
     """The project an event belongs to: ``$CLAUDE_PROJECT_DIR``, else the event's cwd."""
-    env_dir = environ.get("CLAUDE_PROJECT_DIR")
-    if env_dir:
-        return os.path.abspath(env_dir)
-    if isinstance(event_cwd, str) and event_cwd:
-        return os.path.abspath(event_cwd)
-    return os.getcwd()
+    given = environ.get("CLAUDE_PROJECT_DIR")
+    if not given:
+        if not (isinstance(event_cwd, str) and event_cwd):
+            return os.getcwd()
+        given = event_cwd
+    found = _projects.get(given)
+    if found is None:
+        found = os.path.abspath(given)
+        if os.path.isabs(given):  # a relative one depends on the process's cwd
+            if len(_projects) >= 256:  # bounded: a daemon serves any number of projects
+                _projects.clear()
+            _projects[given] = found
+    return found
 
 
 def project_config_files(project: str) -> tuple[str, str]:
