@@ -151,7 +151,13 @@ def _parts_match(pparts: Sequence[str], sparts: Sequence[str]) -> bool:
         return not sparts
     head = pparts[0]
     if head == "**":
-        return any(_parts_match(pparts[1:], sparts[k:]) for k in range(len(sparts) + 1))
+        rest = pparts[1:]
+        if "**" not in rest:
+            # Without another "**", every part of the rest takes exactly one segment: only
+            # one place to try (the manifest's /**/... globs, tried on every Edit).
+            k = len(sparts) - len(rest)
+            return k >= 0 and _parts_match(rest, sparts[k:])
+        return any(_parts_match(rest, sparts[k:]) for k in range(len(sparts) + 1))
     if not sparts:
         return False
     return wildcard_match(head, sparts[0]) and _parts_match(pparts[1:], sparts[1:])
