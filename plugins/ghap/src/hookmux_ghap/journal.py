@@ -41,7 +41,7 @@ from hookmux_ghap.model import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 CURRENT = "current_ghap.json"
@@ -92,9 +92,11 @@ else:
 class _Lock:
     """An exclusive inter-process lock on ``path`` (re-entrant within one Journal)."""
 
-    def __init__(self, path: str, timeout: float) -> None:
+    def __init__(self, path: str, timeout: float, prepare: Callable[[], None] | None = None) -> None:
         self.path = path
         self.timeout = timeout
+        #: creates the lock file's directory, when opening the file says it is missing
+        self.prepare = prepare
         self.fd: int | None = None
         self.depth = 0
 
@@ -102,7 +104,14 @@ class _Lock:
         if self.depth:
             self.depth += 1
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except (FileNotFoundError, NotADirectoryError):
+            # Only now, not with an isdir() before every lock: one stat less per tool call.
+            if self.prepare is None:
+                raise
+            self.prepare()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         deadline = time.monotonic() + self.timeout
         pause = 0.001
         try:
@@ -145,7 +154,7 @@ def _parse_count(data: bytes) -> int:
         return 0
 
 
-def _overwrite(fd: int, text: str) -> None:
+def _overwrite(fd: int, text: str, size: int | None = None) -> None:
     """Rewrite the tool count in place, under the journal lock, without a sync.
 
     A temporary file and a rename cost 0.35-0.5 ms here, most of every tool call's
@@ -153,10 +162,10 @@ def _overwrite(fd: int, text: str) -> None:
     reset, so the new digits cover the old ones in one write; a reset truncates
     first. A reader without the lock thus sees the old count, the new one, or
     during a reset an empty file, which reads as 0; a count lost to a power cut
-    only moves one check-in.
+    only moves one check-in. ``size``: the file's size, when the caller knows it.
     """
     data = text.encode("ascii")
-    if os.fstat(fd).st_size > len(data):
+    if (os.fstat(fd).st_size if size is None else size) > len(data):
         os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
 
@@ -197,7 +206,7 @@ class Journal:
 
     def __init__(self, directory: str, lock_timeout: float = 5.0) -> None:
         self.directory = directory
-        self._lock = _Lock(os.path.join(directory, LOCK), lock_timeout)
+        self._lock = _Lock(os.path.join(directory, LOCK), lock_timeout, self.ensure)
 
     def path(self, name: str) -> str:
         return os.path.join(self.directory, name)
@@ -209,9 +218,7 @@ class Journal:
         os.makedirs(os.path.join(self.directory, ARCHIVE), exist_ok=True)
 
     def lock(self) -> _Lock:
-        """The journal's exclusive lock (creates the directory)."""
-        if not os.path.isdir(self.directory):
-            self.ensure()
+        """The journal's exclusive lock (creates the directory when it is missing)."""
         return self._lock
 
     # -- reads (no lock needed: files are replaced whole; the count, see _overwrite) --
@@ -316,9 +323,12 @@ class Journal:
                 self._write(TOOL_COUNT, "0" if current is not None else str(count), durable=False)
                 return count, current
             try:
-                count = _parse_count(os.pread(fd, 64, 0)) + 1
+                data = os.pread(fd, 64, 0)
+                count = _parse_count(data) + 1
                 current = self.current() if count >= frequency else None
-                _overwrite(fd, "0" if current is not None else str(count))
+                # A short read was the whole file, which only writers holding the lock change.
+                size = len(data) if len(data) < 64 else None
+                _overwrite(fd, "0" if current is not None else str(count), size)
             finally:
                 os.close(fd)
         return count, current
