@@ -196,13 +196,14 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         self.close_connection = connection == b"close" or (
             parts[2] == b"HTTP/1.0" and connection != b"keep-alive"
         )
-        if command == b"POST":
-            self.do_POST()
-        elif command == b"GET":
-            self.do_GET()
-        else:
+        if command not in (b"POST", b"GET"):
             self.close_connection = True
             self._send(405)
+        elif self._authorized():
+            if command == b"POST":
+                self.do_POST()
+            else:
+                self.do_GET()
 
     def _read_head(self) -> tuple[bytes, list[bytes]] | int | None:
         """The request line and header fields, taken off the buffer (read on until the
@@ -259,8 +260,6 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         return ok
 
     def do_GET(self) -> None:
-        if not self._authorized():
-            return
         path = self.path.partition("?")[0]
         daemon = self.server.daemon
         if path == "/health":
@@ -271,8 +270,6 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             self._send(404)
 
     def do_POST(self) -> None:
-        if not self._authorized():
-            return
         daemon = self.server.daemon
         path, _, query = self.path.partition("?")
         if path != "/hook":

@@ -29,6 +29,7 @@ import fcntl
 import io
 import json
 import os
+import queue
 import signal
 import socket
 import sys
@@ -66,6 +67,9 @@ LOG_LIMIT = 1024 * 1024
 HOUSEKEEPING_INTERVAL = 0.5
 #: Seconds a stop or restart gives the plugins' ``hookmux_serve_stop`` hooks, all together.
 SERVE_STOP_BUDGET = 5.0
+#: Seconds an event's after-answer work may take before the daemon counts as wedged
+#: (OVERDUE_GRACE on top); its observers have their own, shorter timeouts.
+AFTER_DEADLINE = 600.0
 #: Request outcomes that are events answered (the others were refused).
 ROUTED = ("answered", "silent", "rerouted")
 
@@ -170,6 +174,8 @@ class Daemon:
         self.started = time.monotonic()
         self.last_activity = time.monotonic()
         self.in_flight: dict[object, _Request] = {}
+        self._after_queue: queue.SimpleQueue[tuple[object, list[Callable[[], None]]]] = queue.SimpleQueue()
+        self._after_thread: threading.Thread | None = None
         self.counts: dict[tuple[str, str], int] = {}
         self.sessions: dict[int, str] = {}
         self.connections: set[HTTPHandler] = set()
@@ -699,12 +705,36 @@ class Daemon:
             self.log(f"event: hookmux: {exc}")
 
     def after(self, later: list[Callable[[], None]]) -> None:
-        """Run what :meth:`route` left for after the answer; failures are logged."""
-        for task in later:
-            try:
-                task()
-            except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
-                self.log(f"after an event: {type(exc).__name__}: {exc}")
+        """Hand what :meth:`route` left for after the answer (observers, recording,
+        background jobs) to the after-answer thread, which runs each event's in the order
+        the events were answered. The connection's thread goes back to reading at once:
+        the next event on it no longer waits behind this one's after-work (an observer
+        waiting for a plugin's lock, say). Until done, it counts as in flight (a stop or
+        restart waits for it)."""
+        if not later:
+            return
+        key = object()
+        with self.lock:
+            self.in_flight[key] = _Request(AFTER_DEADLINE)
+            if self._after_thread is None:
+                self._after_thread = threading.Thread(
+                    target=self._run_after, name="hookmux-after", daemon=True
+                )
+                self._after_thread.start()
+        self._after_queue.put((key, later))
+
+    def _run_after(self) -> None:
+        while True:
+            key, later = self._after_queue.get()
+            for task in later:
+                try:
+                    task()
+                except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
+                    self.log(f"after an event: {type(exc).__name__}: {exc}")
+            with self.lock:
+                self.in_flight.pop(key, None)
+                self.last_activity = time.monotonic()
+            del later
 
     def _queue(self, outcome: Outcome) -> None:
         from hookmux.state import background

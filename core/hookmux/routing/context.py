@@ -16,6 +16,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hookmux.config import CoreConfig
 
+#: Seconds between tries of a lock another process holds (:meth:`HookContext.lock`).
+LOCK_POLL = 0.005
+
 
 @attrs.frozen(kw_only=True)
 class HookContext:
@@ -111,7 +114,9 @@ class HookContext:
         ``filelock.Timeout`` after ``timeout`` seconds."""
         from filelock import FileLock
 
-        with FileLock(os.path.join(self.state_dir, f"{name}.lock"), timeout=timeout):
+        # Polled every 5 ms, not filelock's 50: a handler waiting for another process's
+        # short hold would otherwise wait up to 50 ms too long.
+        with FileLock(os.path.join(self.state_dir, f"{name}.lock")).acquire(timeout, poll_interval=LOCK_POLL):
             yield
 
     def debounce(self, key: str, seconds: float) -> bool:

@@ -147,7 +147,9 @@ def locked(paths: Paths, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     from filelock import FileLock
 
     ensure_dir(paths.data_dir)
-    with FileLock(paths.lock, timeout=timeout):
+    # Polled every 5 ms, not filelock's 50: a Stop's learning run holds it for tens of
+    # ms, and a prompt's hit waiting behind it should not wait 50 ms more.
+    with FileLock(paths.lock).acquire(timeout, poll_interval=0.005):
         yield
 
 
