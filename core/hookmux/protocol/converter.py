@@ -7,6 +7,7 @@ and config are checked strictly instead, so a wrong type is reported, not hidden
 from __future__ import annotations
 
 import functools
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -67,6 +68,13 @@ def _is_list(type_: Any) -> bool:
     return typing.get_origin(type_) in (list, tuple) and len(typing.get_args(type_)) >= 1
 
 
+def _is_optional(type_: Any) -> bool:
+    """``X | None`` (or ``Optional[X]``) of a single X, as cattrs's own optional hook takes."""
+    args = typing.get_args(type_)
+    union = typing.get_origin(type_) in (typing.Union, types.UnionType)
+    return union and len(args) == 2 and type(None) in args
+
+
 def _is_event(type_: Any) -> bool:
     return isinstance(type_, type) and issubclass(type_, HookEvent)
 
@@ -114,6 +122,27 @@ def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(_is_list, list_factory)
+
+    def optional_factory(type_: Any) -> Callable[[Any, Any], Any]:
+        # What cattrs does for ``X | None``, with X's hook looked up once, not on every value
+        # (its own hook takes the union apart and dispatches X each time: most of the cost
+        # of an event's optional fields). The same hook of X raises the same errors.
+        first, second = typing.get_args(type_)
+        other = first if second is type(None) else second
+        hook: Callable[[Any, Any], Any] | None = None
+
+        def structure(value: Any, _: Any) -> Any:
+            nonlocal hook
+            if value is None:
+                return None
+            if hook is None:  # looked up at first use: every hook is registered by then
+                lookup = getattr(conv, "get_structure_hook", None)  # cattrs >= 24.1
+                hook = conv.structure if lookup is None else lookup(other)
+            return hook(value, other)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_optional, optional_factory)
     conv.register_structure_hook_factory(
         attrs.has, lambda cl: _object_first(make_dict_structure_fn(cl, conv))
     )
