@@ -23,7 +23,11 @@ SEPARATOR = "\n\n"
 
 def utf16_units(text: str) -> int:
     """Length as JavaScript counts it: astral characters count twice."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    # In C, not a loop over every character of every answer: UTF-16 takes two bytes per
+    # unit, an astral character two units, a lone surrogate (kept by surrogatepass) one.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def line_count(text: str) -> int:
