@@ -214,9 +214,9 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         while True:
             buffer = self.buffer
             end = buffer.find(b"\r\n\r\n")
-            if end >= 0 and buffer.find(b"\n\n", 0, end) < 0:
+            if end >= 0:
                 crlf_lines = buffer[:end].split(b"\r\n")
-                if buffer.count(b"\n", 0, end) == len(crlf_lines) - 1:  # no bare LF inside
+                if buffer.count(b"\n", 0, end) == len(crlf_lines) - 1:  # no bare LF before it
                     self.buffer = buffer[end + 4 :]
                     return crlf_lines[0], crlf_lines[1:]
             lines: list[bytes] = []
