@@ -214,24 +214,26 @@ def test_the_relay_reads_the_event_name_off_the_raw_bytes(data: bytes, name: str
 
 
 @pytest.mark.parametrize(
-    ("data", "name"),
+    ("data", "unwanted"),
     [
-        (b'{"session_id":"s","hook_event_name":"Notification","message":"a\\nb"}', "Notification"),
+        (b'{"session_id":"s","hook_event_name":"Notification","message":"a\\nb"}', True),
+        (b'{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash"}', False),
         # the key twice (one nested in tool input, or a duplicate): parse it
-        (b'{"tool_input":{"hook_event_name":"Stop"},"hook_event_name":"PreToolUse"}', None),
+        (b'{"tool_input":{"hook_event_name":"Stop"},"hook_event_name":"PreToolUse"}', False),
+        (b'{"hook_event_name":"Stop","hook_event_name":"PreToolUse"}', False),
         # a \\u escape anywhere could spell the key (or the name) otherwise
-        (b'{"hook_event_name":"Stop","hook_event\\u005fname":"PreToolUse"}', None),
-        (b'{"hook_event_name":"Pre\\u0054oolUse"}', None),
-        (b'{"hook_event_name":"Pre\\"x"}', None),
-        (b'{"hook_event_name": 3}', None),
+        (b'{"hook_event_name":"Stop","hook_event\\u005fname":"PreToolUse"}', False),
+        (b'{"hook_event_name":"Pre\\u0054oolUse"}', False),
+        (b'{"hook_event_name":"Pre\\"x"}', False),
+        (b'{"hook_event_name": 3}', False),
     ],
 )
-def test_the_daemon_trusts_the_raw_event_name_only_when_it_can_mean_nothing_else(
-    data: bytes, name: str | None
+def test_the_daemon_skips_an_event_by_its_raw_name_only_when_it_can_mean_nothing_else(
+    data: bytes, unwanted: bool
 ) -> None:
-    from hookmux.entry.sniff import certain_event_name
+    from hookmux.entry.sniff import surely_unwanted
 
-    assert certain_event_name(data) == name
+    assert surely_unwanted(data, {"PreToolUse"}) is unwanted
 
 
 def test_an_event_no_handler_takes_is_answered_empty_over_http_and_still_checked(

@@ -46,7 +46,7 @@ from hookmux.daemon.relayserver import RelayServer, private_socket_dir
 from hookmux.entry import control, relay
 from hookmux.entry.args import BadInput
 from hookmux.entry.route import Outcome, answer, decode_event
-from hookmux.entry.sniff import certain_event_name
+from hookmux.entry.sniff import surely_unwanted
 from hookmux.routing.manifest import load_manifest
 from hookmux.routing.manifestfile import environment_stamp, sources_fresh
 from hookmux.routing.plugins import make_plugin_manager
@@ -693,9 +693,8 @@ class Daemon:
 
     def nobody_wants(self, payload: bytes) -> bool:
         """Whether no loaded handler takes the event, told from its raw bytes
-        (:func:`~hookmux.entry.sniff.certain_event_name`): its answer is empty without routing."""
-        name = certain_event_name(payload)
-        return name is not None and name not in self.wanted
+        (:func:`~hookmux.entry.sniff.surely_unwanted`): its answer is empty without routing."""
+        return surely_unwanted(payload, self.wanted)
 
     def log_if_invalid(self, payload: bytes) -> None:
         """Log what is wrong with an event answered without routing, as routing it would."""

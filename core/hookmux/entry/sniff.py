@@ -6,6 +6,10 @@ event that no handler takes without building the whole payload as Python objects
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Container
+
 KEY = b'"hook_event_name"'
 
 
@@ -26,17 +30,17 @@ def event_name_hint(data: bytes) -> str | None:
     return rest[1:end].decode("utf-8", "replace")
 
 
-def certain_event_name(data: bytes) -> str | None:
-    """The event's name when the bytes can mean no other, else None.
+def surely_unwanted(data: bytes, wanted: Container[str]) -> bool:
+    """Whether the event's name, read off the bytes, is certainly not in ``wanted``.
 
     Without a ``\\u`` escape anywhere, no key can spell ``hook_event_name`` but
     literally, so a single literal occurrence is the only such key: the event's own,
     or (nested, or a string value) the event has none and is invalid. An invalid
     event is answered with nothing, like an event no handler takes, so either way
     the answer is the one parsing would give. A name with an escape is left to the
-    parser.
+    parser. A wanted name needs no certainty: the event is parsed and routed anyway.
     """
-    if b"\\u" in data or data.count(KEY) != 1:
-        return None
     name = event_name_hint(data)
-    return None if name is None or "\\" in name else name
+    if name is None or name in wanted:
+        return False
+    return "\\" not in name and b"\\u" not in data and data.count(KEY) == 1
