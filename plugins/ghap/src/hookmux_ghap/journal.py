@@ -41,7 +41,7 @@ from hookmux_ghap.model import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from typing import Any
 
 CURRENT = "current_ghap.json"
@@ -92,11 +92,12 @@ else:
 class _Lock:
     """An exclusive inter-process lock on ``path`` (re-entrant within one Journal)."""
 
-    def __init__(self, path: str, timeout: float, prepare: Callable[[], None] | None = None) -> None:
+    def __init__(self, path: str, timeout: float, directory: str | None = None) -> None:
         self.path = path
         self.timeout = timeout
-        #: creates the lock file's directory, when opening the file says it is missing
-        self.prepare = prepare
+        #: the journal directory, made when opening the lock file says it is missing (a
+        #: path, not the Journal's method: no reference cycle for a Journal made per event)
+        self.directory = directory
         self.fd: int | None = None
         self.depth = 0
 
@@ -108,9 +109,9 @@ class _Lock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         except (FileNotFoundError, NotADirectoryError):
             # Only now, not with an isdir() before every lock: one stat less per tool call.
-            if self.prepare is None:
+            if self.directory is None:
                 raise
-            self.prepare()
+            _ensure(self.directory)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         deadline = time.monotonic() + self.timeout
         pause = 0.001
@@ -134,6 +135,10 @@ class _Lock:
             _unlock(fd)
         finally:
             os.close(fd)
+
+
+def _ensure(directory: str) -> None:
+    os.makedirs(os.path.join(directory, ARCHIVE), exist_ok=True)
 
 
 def _read_text(path: str) -> str | None:
@@ -206,7 +211,7 @@ class Journal:
 
     def __init__(self, directory: str, lock_timeout: float = 5.0) -> None:
         self.directory = directory
-        self._lock = _Lock(os.path.join(directory, LOCK), lock_timeout, self.ensure)
+        self._lock = _Lock(os.path.join(directory, LOCK), lock_timeout, directory)
 
     def path(self, name: str) -> str:
         return os.path.join(self.directory, name)
@@ -215,7 +220,7 @@ class Journal:
         return os.path.isdir(self.directory)
 
     def ensure(self) -> None:
-        os.makedirs(os.path.join(self.directory, ARCHIVE), exist_ok=True)
+        _ensure(self.directory)
 
     def lock(self) -> _Lock:
         """The journal's exclusive lock (creates the directory when it is missing)."""
