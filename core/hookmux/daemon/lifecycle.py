@@ -70,6 +70,8 @@ SERVE_STOP_BUDGET = 5.0
 #: Seconds an event's after-answer work may take before the daemon counts as wedged
 #: (OVERDUE_GRACE on top); its observers have their own, shorter timeouts.
 AFTER_DEADLINE = 600.0
+#: Longest the after-answer thread holds back a task while events are being answered.
+AFTER_YIELD = 0.05
 #: Request outcomes that are events answered (the others were refused).
 ROUTED = ("answered", "silent", "rerouted")
 
@@ -100,11 +102,13 @@ def _process_start(pid: int) -> str | None:
 
 
 class _Request:
-    __slots__ = ("ends", "started")
+    __slots__ = ("after", "ends", "started")
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, after: bool = False) -> None:
         self.started = time.monotonic()
         self.ends = self.started + deadline
+        #: an event's after-answer work, not an event being answered
+        self.after = after
 
 
 class _InFlight:
@@ -127,6 +131,7 @@ class _InFlight:
         with daemon.lock:
             daemon.in_flight.pop(self.key, None)
             daemon.last_activity = time.monotonic()
+            daemon.quiet.notify()
 
 
 class Daemon:
@@ -176,6 +181,8 @@ class Daemon:
         self.in_flight: dict[object, _Request] = {}
         self._after_queue: queue.SimpleQueue[tuple[object, list[Callable[[], None]]]] = queue.SimpleQueue()
         self._after_thread: threading.Thread | None = None
+        #: notified whenever an event's answer is done (the after-answer thread waits on it)
+        self.quiet = threading.Condition(self.lock)
         self.counts: dict[tuple[str, str], int] = {}
         self.sessions: dict[int, str] = {}
         self.connections: set[HTTPHandler] = set()
@@ -714,7 +721,7 @@ class Daemon:
             return
         key = object()
         with self.lock:
-            self.in_flight[key] = _Request(AFTER_DEADLINE)
+            self.in_flight[key] = _Request(AFTER_DEADLINE, after=True)
             if self._after_thread is None:
                 self._after_thread = threading.Thread(
                     target=self._run_after, name="hookmux-after", daemon=True
@@ -726,6 +733,7 @@ class Daemon:
         while True:
             key, later = self._after_queue.get()
             for task in later:
+                self._yield_to_answers()
                 try:
                     task()
                 except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
@@ -734,6 +742,18 @@ class Daemon:
                 self.in_flight.pop(key, None)
                 self.last_activity = time.monotonic()
             del later
+
+    def _yield_to_answers(self) -> None:
+        """Wait (at most :data:`AFTER_YIELD` s) while an event is being answered: the
+        after-answer thread and the answering one share the interpreter lock, and an
+        answer is what Claude Code waits for."""
+        ends = time.monotonic() + AFTER_YIELD
+        with self.lock:
+            while any(not request.after for request in self.in_flight.values()):
+                left = ends - time.monotonic()
+                if left <= 0:
+                    return
+                self.quiet.wait(left)
 
     def _queue(self, outcome: Outcome) -> None:
         from hookmux.state import background
