@@ -87,24 +87,55 @@ def _class_match(pat: str, i: int, ch: str) -> tuple[bool, int] | None:
     return (matched != negate, j + 1)
 
 
+#: pattern -> how :func:`wildcard_match` tests it: (kind, first part, non-empty middle
+#: parts, last part), or None for a pattern with ``?`` or ``[``. Patterns come from the
+#: manifest (a few dozen), each tried on every event its handler may take (a Bash call's
+#: command parts meet some twenty command globs): each is taken apart once, and the
+#: common shapes ``*x*`` and ``x*`` are one ``in`` or ``startswith``.
+_STARS: dict[str, tuple[int, str, tuple[str, ...], str] | None] = {}
+_LITERAL, _CONTAINS, _PREFIX, _STARRED = range(4)
+
+
+def _star_form(pat: str) -> tuple[int, str, tuple[str, ...], str] | None:
+    form: tuple[int, str, tuple[str, ...], str] | None = None
+    if "?" not in pat and "[" not in pat:
+        parts = pat.split("*")
+        first, middle, last = parts[0], tuple(p for p in parts[1:-1] if p), parts[-1]
+        kind = _STARRED
+        if len(parts) == 1:
+            kind = _LITERAL
+        elif not first and not last and len(middle) == 1:
+            kind = _CONTAINS
+        elif not middle and not last:
+            kind = _PREFIX
+        form = (kind, first, middle, last)
+    if len(_STARS) >= 4096:  # bounded, whatever patterns come
+        _STARS.clear()
+    _STARS[pat] = form
+    return form
+
+
 def wildcard_match(pat: str, text: str) -> bool:
     """fnmatch-style ``*``, ``?`` and ``[...]`` over the whole of ``text``."""
-    if "?" in pat or "[" in pat:
+    form = _STARS[pat] if pat in _STARS else _star_form(pat)
+    if form is None:
         return _glob_match(pat, text)
     # Only stars (``*hmtest-context*``, ``git push*``): string methods, not a character loop.
-    parts = pat.split("*")
-    first, last = parts[0], parts[-1]
-    if len(parts) == 1:
+    kind, first, middle, last = form
+    if kind == _CONTAINS:
+        return middle[0] in text
+    if kind == _PREFIX:
+        return text.startswith(first)
+    if kind == _LITERAL:
         return pat == text
     if len(first) + len(last) > len(text) or not text.startswith(first) or not text.endswith(last):
         return False
     at, end = len(first), len(text) - len(last)
-    for part in parts[1:-1]:
-        if part:
-            found = text.find(part, at, end)
-            if found < 0:
-                return False
-            at = found + len(part)
+    for part in middle:
+        found = text.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
     return True
 
 
