@@ -106,3 +106,19 @@ def test_watched_settings_are_reused_until_a_config_file_changes(tmp_path: Path)
     assert cache.load(str(project), environ).core.deadline == 7.0
     (project / ".claude" / "hookmux.toml").unlink()
     assert timeout() == 3600.0
+
+
+def test_pending_tells_of_a_change_without_taking_it(tree: tuple[Path, Path]) -> None:
+    # The daemon's threads ask pending() without a lock; the one that then takes the
+    # news with maybe_changed() must still get it.
+    site, source = tree
+    hint = ChangeHint([str(site), str(source)])
+    assert hint.pending() is True  # the first look is still to be taken
+    assert hint.maybe_changed() is True
+    assert hint.pending() is False
+    source.write_text("x = 2\n")
+    assert hint.pending() is True
+    assert hint.pending() is True
+    assert hint.maybe_changed() is True
+    assert hint.pending() is False
+    assert quiet(hint)

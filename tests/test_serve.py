@@ -159,6 +159,36 @@ def test_health_and_metrics(env: dict[str, str], tmp_path: Path) -> None:
         assert status_json["requests_http"] == 1
 
 
+def test_events_from_many_connections_at_once_are_each_counted_and_answered(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # Each connection's thread counts its own requests (no lock per event): none may be lost.
+    per_thread, threads = 15, 6
+    answers: list[tuple[int, bytes]] = []
+    with served(env) as daemon:
+
+        def client() -> None:
+            for _ in range(per_thread):
+                answers.append(daemon.post(bash("hmtest-deny", tmp_path)))
+                answers.append(daemon.post(bash("echo nothing wants this", tmp_path, event="Notification")))
+
+        workers = [threading.Thread(target=client) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+        health = wait_for(lambda: (h := daemon.health())["in_flight"] == 0 and h)
+        assert len(answers) == 2 * per_thread * threads
+        denied = [body for status, body in answers if status == 200 and b'"deny"' in body]
+        assert len(denied) == per_thread * threads
+        assert health["requests_http"] == 2 * per_thread * threads
+        _, text, _ = daemon.request("GET", "/metrics")
+        assert (
+            f'hookmux_serve_requests_total{{transport="http",outcome="answered"}} {per_thread * threads}'
+            in (text.decode())
+        )
+
+
 def test_body_over_the_cap_is_refused(env: dict[str, str], tmp_path: Path) -> None:
     with served({**env, "HOOKMUX_SERVE_MAX_BODY": "2000"}) as daemon:
         event = bash("hmtest-deny " + "x" * 3000, tmp_path)

@@ -25,6 +25,7 @@ from hookmux.daemon.limits import (
     MAX_HEAD_BYTES,
     MAX_HEADER_LINE,
     MAX_HEADERS,
+    wait_at_most,
 )
 from hookmux.daemon.served import Served
 from hookmux.routing.takeover import Abandoned, Guard
@@ -134,7 +135,7 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         self.connection = self.request
         #: bytes read and not yet parsed (the start of the next request, when pipelined)
         self.buffer = b""
-        self.connection.settimeout(FIRST_REQUEST_TIMEOUT)
+        wait_at_most(self.connection, FIRST_REQUEST_TIMEOUT)
         # Answers are one small write: no Nagle delay waiting for the client's ACK.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -256,7 +257,7 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             self._send(401)
         elif not self.trusted:
             self.trusted = True
-            self.connection.settimeout(KEEPALIVE_TIMEOUT)
+            wait_at_most(self.connection, KEEPALIVE_TIMEOUT)
         return ok
 
     def do_GET(self) -> None:
@@ -312,7 +313,9 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             daemon.last_activity = time.monotonic()
             daemon.count("http", "silent")
             self._send(200)
-            daemon.after([lambda: daemon.log_if_invalid(body)])
+            # Here, not in the after-answer thread: waking it would cost the next
+            # event more than the check costs this connection's thread.
+            daemon.log_if_invalid(body)
             return
         deadline = query_deadline(query)
         args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+# <asm-generic/ioctls.h>: bytes ready to read
+_FIONREAD = 0x541B
 # <sys/inotify.h>
 _IN_MODIFY = 0x002
 _IN_ATTRIB = 0x004
@@ -43,7 +45,7 @@ class ChangeHint:
     call; the first call is always True. Watches are set on ``paths`` and by :meth:`watch`."""
 
     def __init__(self, paths: Iterable[str] = ()) -> None:
-        import select
+        import fcntl
 
         self.fd: int | None = None
         self._first = True
@@ -57,9 +59,7 @@ class ChangeHint:
         if fd < 0:
             return
         self.fd = fd
-        # poll, not a read: "nothing happened" must be the cheap answer (no exception).
-        self._poll = select.poll()
-        self._poll.register(fd, select.POLLIN)
+        self._ioctl = fcntl.ioctl
         if not self.watch(paths):
             self.close()
 
@@ -73,12 +73,29 @@ class ChangeHint:
                 return False
         return True
 
+    def pending(self) -> bool:
+        """Would :meth:`maybe_changed` say True now? Asked without taking the news (by
+        many threads at once, without a lock)."""
+        return self.fd is None or self._first or self._unread()
+
+    def _unread(self) -> bool:
+        """Has the kernel reported something not read yet? Told by the count of bytes
+        ready (FIONREAD), not a read: "nothing happened" must be the cheap answer (no
+        exception), and unlike a poll object it may be asked by threads at once."""
+        fd = self.fd
+        if fd is None:  # closed meanwhile
+            return True
+        try:
+            return self._ioctl(fd, _FIONREAD, b"\0\0\0\0") != b"\0\0\0\0"
+        except OSError:
+            return True
+
     def maybe_changed(self) -> bool:
         if self.fd is None:
             return True
         changed = self._first
         self._first = False
-        if not self._poll.poll(0):
+        if not self._unread():
             return changed
         try:
             while os.read(self.fd, 1 << 16):  # drain: every event means "look"
