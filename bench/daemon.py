@@ -5,6 +5,10 @@ keep-alive connection as Claude Code's http hooks are, to three servers in turn:
 
 * ``floor``: a stdlib server that reads the request and answers ``{}`` (the loopback
   round trip, the client and Python's socket work: what no Python daemon can beat);
+  it runs in the benchmark's own process, as a thread beside the client;
+* ``floor_process``: the same server in a process of its own, as a daemon is: the
+  wake-up of another process on an event, and the caches it finds (what separates
+  ``router`` from ``floor`` without any of hookmux's work);
 * ``router``: ``hookmux serve`` from a venv with the core alone (built by this
   script, or ``--router-venv``): authentication, parsing, matching, the answer;
   the "router alone" of issue #20 (with the five plugins installed, capture takes
@@ -55,6 +59,7 @@ GOAL_PLUGINS_P99_MS = 3.0
 GOAL_ROUTER_P50_MS = 0.25
 CONFIGS = {
     "floor": "stdlib server answering `{}`",
+    "floor_process": "the same, in a process of its own",
     "router": "`hookmux serve`, no plugin installed (the router alone)",
     "plugins": "`hookmux serve`, all five plugins",
 }
@@ -132,6 +137,31 @@ class FloorServer:
         self.listener.close()
 
 
+class FloorProcess:
+    """:class:`FloorServer` in a Python process of its own (this script, ``--serve-floor``),
+    gone when its stdin closes."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve-floor"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+def serve_floor() -> int:
+    """``--serve-floor``: print the port, serve until stdin closes."""
+    floor = FloorServer()
+    print(floor.port, flush=True)
+    sys.stdin.read()
+    floor.close()
+    return 0
+
+
 def venv_with(where: Path, plugins: tuple[str, ...]) -> Path:
     """A venv with the core from this checkout and ``plugins`` (of ``plugins/``), nothing else."""
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
@@ -172,7 +202,8 @@ def replay(
     names = [str(json.loads(line).get("hook_event_name", "?")) for line in events["floor"]]
     for number in range(rounds + 1):
         for index, name in enumerate(names):
-            for key in order[index % 3 :] + order[: index % 3]:
+            turn = index % len(order)
+            for key in order[turn:] + order[:turn]:
                 elapsed, status, _ = clients[key].post(events[key][index])
                 if gap:
                     time.sleep(gap / 1000)
@@ -224,18 +255,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="hookmux-bench-daemon-"))
     router_venv = args.router_venv or venv_with(base / "venv-core", ())
     plugins_venv = args.plugins_venv or venv_with(base / "venv-plugins", bl.PLUGINS)
-    floor = FloorServer()
+    floor, floor_process = FloorServer(), FloorProcess()
     router, router_ws = start_daemon(base / "router", str(router_venv / "bin" / "hookmux"))
     plugins, plugins_ws = start_daemon(base / "plugins", str(plugins_venv / "bin" / "hookmux"))
     events = {
         "router": bl.session_lines(router_ws, args.events),
         "plugins": bl.session_lines(plugins_ws, args.events),
     }
-    events["floor"] = events["router"]
+    events["floor"] = events["floor_process"] = events["router"]
     quiet = settle()
     # Connected once the machine is quiet: a connection's first request must come within 10 s.
-    clients = {"floor": Client(floor.port, ""), "router": Client(port_of(router), router.token),
-               "plugins": Client(port_of(plugins), plugins.token)}  # fmt: skip
+    clients = {"floor": Client(floor.port, ""), "floor_process": Client(floor_process.port, ""),
+               "router": Client(port_of(router), router.token), "plugins": Client(port_of(plugins), plugins.token)}  # fmt: skip
     try:
         pacings = {name: replay(clients, events, args.rounds, gap) for name, gap in
                    (("back_to_back", 0.0), ("paced", args.gap))}  # fmt: skip
@@ -244,6 +275,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for client in clients.values():
             client.close()
         floor.close()
+        floor_process.close()
         router.stop()
         plugins.stop()
     goals = {}
@@ -290,6 +322,8 @@ def goal_lines(report: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--serve-floor"]:
+        return serve_floor()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--rounds", type=int, default=5, help="timed replays of the session per pacing (default 5)"
