@@ -20,6 +20,7 @@ from hookmux.markers import IMPL_ATTR, hookimpl
 from hookmux.protocol.events import MATCHER_FIELD, hookspec_name
 from hookmux.routing.discovery import build_manifest
 from hookmux.routing.matching import (
+    any_path_matches,
     compile_matcher,
     event_commands,
     event_paths,
@@ -577,3 +578,13 @@ def routed(hook: str, raw: dict[str, Any], **declaration: Any) -> bool:
     """Whether the real discovery + hot-path matching route ``raw`` to a handler declared so."""
     manifest = build_manifest([probe_plugin(hook, **declaration)])
     return bool(matching_handlers(raw, manifest, environ={}))
+
+
+def test_a_remembered_path_match_is_remembered_per_project_root() -> None:
+    # The same glob and file answer differently from another project root; the second
+    # asking (remembered) answers as the first did.
+    for _ in range(2):
+        assert any_path_matches(["src/*.py"], ["/p/src/a.py"], ("/p",))
+        assert not any_path_matches(["src/*.py"], ["/p/src/a.py"], ("/q",))
+        assert not any_path_matches(["src/*.py", "*.md"], ["/p/src/a.txt", "/q/src/b.py"], ("/p",))
+        assert any_path_matches(["src/*.py", "*.md"], ["/p/src/a.txt", "/x/README.md"], ("/p",))

@@ -217,6 +217,28 @@ def path_glob_match(pattern: str, path: str, roots: Sequence[str]) -> bool:
     return False
 
 
+#: (glob, path, roots) -> path_glob_match's answer, which depends on nothing else: a
+#: session edits the same few files, and every Edit meets the manifest's path globs.
+_PATH_MATCHES: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+
+
+def any_path_matches(globs: Sequence[str], paths: Sequence[str], roots: tuple[str, ...]) -> bool:
+    """Whether one of ``paths`` matches one of ``globs`` (:func:`path_glob_match`), each
+    answer remembered."""
+    for path in paths:
+        for glob in globs:
+            key = (glob, path, roots)
+            found = _PATH_MATCHES.get(key)
+            if found is None:
+                found = path_glob_match(glob, path, roots)
+                if len(_PATH_MATCHES) >= 4096:  # bounded, whatever paths come
+                    _PATH_MATCHES.clear()
+                _PATH_MATCHES[key] = found
+            if found:
+                return True
+    return False
+
+
 # -- what an event touches -----------------------------------------------------
 
 
@@ -332,7 +354,8 @@ def handler_accepts(
     if globs is not None:
         if "paths" not in facts:
             facts["paths"] = event_paths(raw)
-        if not any(path_glob_match(g, p, roots) for p in facts["paths"] for g in globs):
+            facts["roots"] = tuple(roots)
+        if not any_path_matches(globs, facts["paths"], facts["roots"]):
             return False
     patterns = handler["commands"]
     if patterns is not None:
