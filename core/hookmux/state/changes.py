@@ -4,7 +4,7 @@
 installed ones (an ``os.stat`` of every import path and plugin source, about
 fifteen calls, a tenth of a warm event's time) and that the config files have
 not changed (:class:`~hookmux.config.SettingsCache`). Here the kernel says
-whether any of them may have changed since the last look, in one ``poll``;
+whether any of them may have changed since the last look, in one ``ioctl``;
 the stat checks run only then. Anything short of a working watch on every
 path (another OS, no inotify, too many watches) keeps the checks on every event.
 """
