@@ -881,10 +881,12 @@ class SettingsCache:
                 return checked
         with self._lock:
             self._looking = True
-            if hint.maybe_changed():
-                self._checked.clear()
-                self._generation += 1
-            self._looking = False
+            try:
+                if hint.maybe_changed():
+                    self._checked.clear()
+                    self._generation += 1
+            finally:
+                self._looking = False
             checked = self._checked.get(key)
             generation = self._generation
         if checked is not None:
