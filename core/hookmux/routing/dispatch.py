@@ -84,9 +84,7 @@ RECORD_TEXT_LIMIT = 4000
 
 def summarize(value: Any) -> str:
     """JSON of an answer's set fields or of an output object: redacted and bounded."""
-    import json
-
-    from hookmux.state.redact import redact
+    from hookmux.state.redact import redact_dumped
 
     if isinstance(value, Answer):
         value = {
@@ -94,7 +92,7 @@ def summarize(value: Any) -> str:
             for f in attrs.fields(type(value))
             if getattr(value, f.name) not in (None, False, ())
         }
-    text = json.dumps(redact(value), ensure_ascii=False, default=str)
+    text = redact_dumped(value, default=str)[1]
     return text if len(text) <= RECORD_TEXT_LIMIT else text[: RECORD_TEXT_LIMIT - 1] + "…"
 
 

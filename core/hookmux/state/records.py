@@ -76,11 +76,9 @@ def bounded_payload(text: str, max_bytes: int) -> str:
 
 def stored_payload(raw: Mapping[str, Any], max_bytes: int, compress: bool) -> tuple[str, str]:
     """The payload as stored: redacted, bounded, optionally zlib-compressed (base64)."""
-    import json
+    from hookmux.state.redact import redact_dumped
 
-    from hookmux.state.redact import redact
-
-    text = bounded_payload(json.dumps(redact(raw), ensure_ascii=False), max_bytes)
+    text = bounded_payload(redact_dumped(raw)[1], max_bytes)
     if not compress:
         return text, "json"
     import base64

@@ -160,10 +160,9 @@ def line_body(
     trace = trace_id(environ)
     if trace:
         fields["trace_id"] = trace
-    from hookmux.state.redact import redact
+    from hookmux.state.redact import redact_dumped
 
-    redacted = redact(dict(raw))
-    text = _dumps(redacted)
+    redacted, text = redact_dumped(dict(raw), separators=(",", ":"))
     fields["payload_bytes"] = size = len(text.encode("utf-8"))
     if store_payload:
         fitted, cut = fit_payload(redacted, max_bytes, size)
