@@ -3,6 +3,7 @@ while the kernel reports nothing that could have changed them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ def tree(tmp_path: Path) -> tuple[Path, Path]:
     return site, source
 
 
-def quiet(hint: ChangeHint) -> bool:
+def nothing_new(hint: ChangeHint) -> bool:
     return hint.maybe_changed() is False
 
 
@@ -32,7 +33,7 @@ def test_the_first_look_is_always_taken(tree: tuple[Path, Path]) -> None:
     hint = ChangeHint([str(site), str(source)])
     assert hint.fd is not None
     assert hint.maybe_changed() is True
-    assert quiet(hint) and quiet(hint)
+    assert nothing_new(hint) and nothing_new(hint)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ def test_every_change_the_stat_check_sees_is_reported(tree: tuple[Path, Path], c
     missing = site.parent / "not-yet" / "site-packages"
     hint = ChangeHint([str(site), str(source), str(missing)])
     hint.maybe_changed()
-    assert quiet(hint)
+    assert nothing_new(hint)
     if change == "edit the source":
         with source.open("a") as fh:
             fh.write("y = 2\n")
@@ -72,7 +73,7 @@ def test_every_change_the_stat_check_sees_is_reported(tree: tuple[Path, Path], c
     else:
         missing.mkdir(parents=True)
     assert hint.maybe_changed() is True
-    assert quiet(hint)
+    assert nothing_new(hint)
 
 
 def test_without_a_watch_every_look_is_taken(tmp_path: Path) -> None:
@@ -121,4 +122,25 @@ def test_pending_tells_of_a_change_without_taking_it(tree: tuple[Path, Path]) ->
     assert hint.pending() is True
     assert hint.maybe_changed() is True
     assert hint.pending() is False
-    assert quiet(hint)
+    assert nothing_new(hint)
+
+
+def test_news_being_acted_on_is_not_quiet_though_the_kernel_has_no_more(tree: tuple[Path, Path]) -> None:
+    # The daemon's threads ask quiet() without a lock while one thread has drained the
+    # kernel's news and not yet cleared what it loaded: they must not use it meanwhile.
+    site, source = tree
+    hint = ChangeHint([str(site), str(source)])
+    with hint.news() as news:
+        assert news is True  # the first look
+        assert hint.pending() is False and hint.quiet() is False
+    assert hint.quiet() is True
+    source.write_text("x = 3\n")
+    assert hint.quiet() is False
+    with hint.news() as news:
+        assert news is True and hint.quiet() is False
+    assert hint.quiet() is True
+    with hint.news() as news:
+        assert news is False
+    with contextlib.suppress(RuntimeError), hint.news():
+        raise RuntimeError("the taker failed")
+    assert hint.quiet() is True  # a failed taker does not leave every event on the slow path

@@ -827,8 +827,6 @@ class SettingsCache:
         #: (project, files, variables) -> settings read since the last reported change
         self._checked: dict[Any, Settings] = {}
         self._generation = 0
-        #: the hint is being read and the cache cleared (load's fast path must not answer)
-        self._looking = False
         #: (project, the variables paths depend on) -> :func:`watched_paths`
         self._paths: dict[tuple[str | None, str | None, str | None, str | None], list[str]] = {}
         if watch:
@@ -873,20 +871,15 @@ class SettingsCache:
         if hint is None:
             return self._load(project, environ, files)
         key = (project, tuple(files), self._variables(environ))
-        # The kernel's word first, then whether a look is under way (it drained the hint
-        # and may not have cleared the cache yet): no lock while nothing changed.
-        if not hint.pending() and not self._looking:
+        if hint.quiet():  # no lock while nothing changed
             checked = self._checked.get(key)
             if checked is not None:
                 return checked
         with self._lock:
-            self._looking = True
-            try:
-                if hint.maybe_changed():
+            with hint.news() as news:
+                if news:
                     self._checked.clear()
                     self._generation += 1
-            finally:
-                self._looking = False
             checked = self._checked.get(key)
             generation = self._generation
         if checked is not None:

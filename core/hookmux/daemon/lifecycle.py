@@ -205,8 +205,6 @@ class Daemon:
         self.wanted: frozenset[str] = frozenset()
         self.changes: ChangeHint | None = None
         self.stale = False
-        #: a look at the installed plugins is under way (fresh's fast path must not answer)
-        self._looking = False
         self._fresh_lock = threading.Lock()
         #: who this daemon can answer for (see relay.python_identity)
         self.identity = relay.python_identity()
@@ -496,21 +494,18 @@ class Daemon:
         """Are the loaded plugins still the installed ones? (``hookmux run``'s check, made
         when the kernel says an import path or a plugin source may have changed.)"""
         changes = self.changes
-        # The kernel's word first, then the flags: a look begun after it drained the hint
-        # is under way (_looking) or done (stale); no lock while nothing changed.
-        if changes is not None and not changes.pending() and not self._looking and not self.stale:
+        if changes is not None and changes.quiet() and not self.stale:  # no lock while nothing changed
             return True
-        with self._fresh_lock:
-            self._looking = True
-            try:
-                if self.stale or changes is None or changes.maybe_changed():
-                    manifest = self.manifest
-                    self.stale = not (
-                        manifest.get("stamp") == environment_stamp()
-                        and sources_fresh(manifest.get("sources", ()))
-                    )
-            finally:
-                self._looking = False
+        with (
+            self._fresh_lock,
+            changes.news() if changes is not None else contextlib.nullcontext(True) as news,
+        ):
+            if news or self.stale:
+                manifest = self.manifest
+                self.stale = not (
+                    manifest.get("stamp") == environment_stamp()
+                    and sources_fresh(manifest.get("sources", ()))
+                )
             return not self.stale
 
     def register_session(self, pid: int) -> None:
@@ -792,8 +787,7 @@ class Daemon:
     def _queue(self, outcome: Outcome) -> None:
         from hookmux.state import background
 
-        if background.queue(self.home, outcome.jobs):
-            background.ensure_worker(self.home, outcome.max_workers)
+        background.queue_and_start(self.home, outcome.jobs, outcome.max_workers)
 
     def route_elsewhere(self, body: bytes, deadline: float | None) -> bytes:
         """An http event after the plugins changed: answered by a fresh ``hookmux run``."""

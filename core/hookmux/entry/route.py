@@ -280,8 +280,7 @@ def after_answer(outcome: Outcome, err: IO[str]) -> None:
     try:
         from hookmux.state import background
 
-        if background.queue(home, outcome.jobs):
-            background.ensure_worker(home, outcome.max_workers)
+        background.queue_and_start(home, outcome.jobs, outcome.max_workers)
     except Exception as exc:  # noqa: BLE001
         print(f"hookmux: background work not queued: {exc}", file=err)
 

@@ -475,8 +475,7 @@ class _Run:
         if len(self.jobs) > jobs:
             from hookmux.state import background
 
-            if background.queue(self.home, self.jobs[jobs:]):
-                background.ensure_worker(self.home, self.settings.core.max_workers)
+            background.queue_and_start(self.home, self.jobs[jobs:], self.settings.core.max_workers)
 
     def expired(self, index: int) -> None:
         """The handler at ``index`` overran its timeout in a thread given up on (the
@@ -541,8 +540,7 @@ def dispatch(
             if result.jobs:
                 from hookmux.state import background
 
-                if background.queue(home, result.jobs):
-                    background.ensure_worker(home, result.max_workers)
+                background.queue_and_start(home, result.jobs, result.max_workers)
 
         deferred.append(later)
         return Result(None, correlation_id=correlation_id(raw))

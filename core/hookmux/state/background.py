@@ -62,6 +62,13 @@ def queue(home: str, jobs: Sequence[Mapping[str, Any]]) -> bool:
     return append_lines(home, JOBS, jobs)
 
 
+def queue_and_start(home: str, jobs: Sequence[Mapping[str, Any]], max_workers: int) -> None:
+    """Queue ``jobs`` and start a worker for them if a slot is free (none is started when
+    they could not be queued: it would find nothing)."""
+    if queue(home, jobs):
+        ensure_worker(home, max_workers)
+
+
 #: The worker inherits its (already locked) slot under this descriptor number.
 SLOT_FD_ENV = "HOOKMUX_WORKER_SLOT_FD"
 

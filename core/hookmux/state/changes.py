@@ -11,8 +11,9 @@ path (another OS, no inotify, too many watches) keeps the checks on every event.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 # <asm-generic/ioctls.h>: bytes ready to read
 _FIONREAD = 0x541B
@@ -49,6 +50,8 @@ class ChangeHint:
 
         self.fd: int | None = None
         self._first = True
+        #: a caller took the news and has not yet acted on it (see :meth:`news`)
+        self._taking = False
         try:
             import ctypes
 
@@ -77,6 +80,24 @@ class ChangeHint:
         """Would :meth:`maybe_changed` say True now? Asked without taking the news (by
         many threads at once, without a lock)."""
         return self.fd is None or self._first or self._unread()
+
+    def quiet(self) -> bool:
+        """Nothing changed, and no caller is still acting on news it took: what was
+        loaded may be used as is. Asked by many threads at once, without a lock."""
+        # The kernel's word first, then the flag: news drained after the kernel spoke
+        # has its taker's flag set until the taker has acted on it. (pending(), inlined:
+        # this is asked on every event.)
+        return not (self.fd is None or self._first or self._unread()) and not self._taking
+
+    @contextlib.contextmanager
+    def news(self) -> Iterator[bool]:
+        """:meth:`maybe_changed`, with :meth:`quiet` False until the ``with`` block that
+        acts on the answer ends. For one taker at a time (under the taker's lock)."""
+        self._taking = True  # before the drain: no moment when neither says "look"
+        try:
+            yield self.maybe_changed()
+        finally:
+            self._taking = False
 
     def _unread(self) -> bool:
         """Has the kernel reported something not read yet? Told by the count of bytes
