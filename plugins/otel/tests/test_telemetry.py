@@ -209,6 +209,35 @@ def test_the_cursor_sends_each_event_once(home: Path) -> None:
     assert state["exported_spans"] == first["spans"] + rest["spans"] and state["dropped_spans"] == 0
 
 
+@pytest.mark.parametrize("batch_size", ["1", "256"])
+def test_a_later_event_stored_before_its_pre_tool_use_still_hangs_under_it(
+    home: Path, batch_size: str
+) -> None:
+    """Records are stored once each answer is out, by whichever thread or process answered:
+    a fast tool call's PostToolUse can reach the store first, in the same export request
+    as its PreToolUse or in an earlier one."""
+    payloads = session()
+    pre = next(p for p in payloads if p["hook_event_name"] == "PreToolUse" and p.get("tool_use_id"))
+    post = next(
+        p
+        for p in payloads
+        if p["hook_event_name"] in ("PostToolUse", "PostToolUseFailure")
+        and p.get("tool_use_id") == pre["tool_use_id"]
+    )
+    replay(home, [post, pre])
+    with Receiver() as receiver:
+        outcome = export(
+            home, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "HOOKMUX__OTEL__BATCH_SIZE": batch_size}
+        )
+        spans = receiver.spans()
+    assert outcome["state"] == "ok", outcome
+    events = {s["attributes"]["hookmux.event"]: s for s in spans if s["name"].startswith("hookmux ")}
+    pre_span, post_span = events["PreToolUse"], events[post["hook_event_name"]]
+    assert pre_span["parent_id"] == ""
+    assert post_span["trace_id"] == pre_span["trace_id"]
+    assert post_span["parent_id"] == pre_span["span_id"]
+
+
 def test_a_callers_traceparent_is_honoured(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     trace, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     monkeypatch.setenv("TRACEPARENT", f"00-{trace}-{parent}-01")

@@ -395,18 +395,16 @@ class Exporter:
         }
         pre_spans: dict[str, tuple[int, int]] = {}
         for corr in later:
+            # Before or after this batch: records are stored once each answer is out, so
+            # a fast tool call's PreToolUse can come after its PostToolUse (a parent sent
+            # in a later request is still the parent).
             pre = conn.execute(
                 "select id, trace_id, correlation_id from events where correlation_id = ? "
-                "and event = 'PreToolUse' and rowid < ? order by rowid desc limit 1",
-                (corr, rows[0]["row_id"]),
+                "and event = 'PreToolUse' order by rowid desc limit 1",
+                (corr,),
             ).fetchone()
             if pre is not None:
-                trace = (
-                    telemetry._id(pre["trace_id"], 128)
-                    if pre["trace_id"]
-                    else telemetry.derived_trace_id(corr)
-                )
-                pre_spans[corr] = (trace, telemetry._id(pre["id"], 64))
+                pre_spans[corr] = (telemetry.trace_of(dict(pre), corr), telemetry._id(pre["id"], 64))
         return telemetry.build(rows, executions, pre_spans, config.payload_fields)
 
     def _send(self, sinks: _Sinks, batch: telemetry.Batch, state: dict[str, Any]) -> str | None:

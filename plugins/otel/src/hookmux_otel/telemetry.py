@@ -106,6 +106,11 @@ def derived_trace_id(correlation: str) -> int:
     return int.from_bytes(blake2b(correlation.encode(), digest_size=16).digest(), "big") or 1
 
 
+def trace_of(record: Mapping[str, Any], corr: str) -> int:
+    """An event's trace: its caller's (``TRACEPARENT``), else its tool call's."""
+    return _id(record["trace_id"], 128) if record.get("trace_id") else derived_trace_id(corr)
+
+
 def _output(text: str | None) -> Any:
     if not text:
         return None
@@ -190,14 +195,20 @@ def build(
     (``executions``: event id -> its execution records in the order they ran).
 
     :param pre_spans: correlation id -> (trace id, span id) of the PreToolUse span of
-        that tool call, for the later events of the call (found in the store or earlier
-        in this batch).
+        that tool call, for the later events of the call (found in the store, or in this
+        batch).
     """
     spans: list[Span] = []
     logs: list[Log] = []
     runs: list[HandlerRun] = []
     decisions: list[Mapping[str, str]] = []
     known = dict(pre_spans)
+    # A tool call's PreToolUse may be stored after its later events: records are written
+    # once each answer is out, by whichever thread or process answered.
+    for record in events:
+        if record["event"] == "PreToolUse" and record.get("tool_use_id"):
+            corr = str(record.get("correlation_id") or record["id"])
+            known[corr] = (trace_of(record, corr), _id(record["id"], 64))
     fields = tuple(payload_fields)
     for record in events:
         name = str(record["event"])
@@ -209,20 +220,14 @@ def build(
         parent: int | None = None
         remote = False
         pre = known.get(corr) if name in TOOL_CALL_EVENTS and name != "PreToolUse" else None
+        trace = trace_of(record, corr)
         if record.get("trace_id"):
-            trace = _id(record["trace_id"], 128)
             if record.get("parent_span_id"):
                 parent, remote = _id(record["parent_span_id"], 64), True
             if pre is not None:
                 links = (pre,)
-        elif record.get("tool_use_id"):
-            trace = derived_trace_id(corr)
-            if pre is not None and pre[0] == trace:
-                parent = pre[1]
-        else:
-            trace = derived_trace_id(corr)
-        if name == "PreToolUse" and record.get("tool_use_id"):
-            known[corr] = (trace, span_id)
+        elif record.get("tool_use_id") and pre is not None and pre[0] == trace:
+            parent = pre[1]
         verdict, reason = decision(record)
         tool = record.get("tool_name")
         attributes: dict[str, Any] = {
