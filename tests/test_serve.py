@@ -1052,6 +1052,43 @@ def test_an_event_only_observers_take_is_answered_before_any_of_its_work(
         assert rows.fetchall() == [("PostToolUse", 1, "silent")] * 2
 
 
+SUBAGENT_WATCHER = """
+from hookmux import hookimpl
+
+@hookimpl(observer=True)
+def hookmux_subagent_stop(event):
+    with open(event.raw["hmtest_log"], "a") as fh:
+        fh.write(f"subagent {event.agent_id}\\n")
+"""
+
+
+def test_an_event_whose_name_only_observers_take_is_answered_first_and_observed_in_order(
+    hookmux_cli: HookmuxCLI, tmp_path: Path
+) -> None:
+    """No loaded handler can answer a SubagentStop: the daemon answers it empty from its
+    raw bytes and routes it after the answer. Its observer still sees every one, in the
+    order the events came among other events' observers, and a bad one is still logged."""
+    site = tmp_path / "site"
+    install_plugin(site, "subagentwatch", SUBAGENT_WATCHER)
+    env = hookmux_cli.env(PYTHONPATH=str(site))
+    log = tmp_path / "observed.log"
+    expected = []
+    with served(env) as daemon:
+        for n in range(12):
+            observed = bash(f"hmtest-observe {log}", tmp_path, "PostToolUse", tool_use_id=f"toolu_{n}")
+            subagent = make_event("SubagentStop", cwd=tmp_path, agent_id=f"agent-{n}", hmtest_log=str(log))
+            assert daemon.post(observed) == (200, b"")
+            assert daemon.post(subagent) == (200, b"")
+            expected += [f"observed toolu_{n} gate=none", f"subagent agent-{n}"]
+        assert daemon.post(b'{"hook_event_name":"SubagentStop", oops}') == (200, b"")
+        wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == len(expected), timeout=10)
+        daemon_log = daemon.home / "daemon" / "daemon.log"
+        wait_for(lambda: "not valid JSON" in daemon_log.read_text())
+        health = daemon.health()
+    assert log.read_text().splitlines() == expected
+    assert health["requests_http"] == 25
+
+
 def test_an_observer_runs_in_order_in_a_one_event_process(env: dict[str, str], tmp_path: Path) -> None:
     log = tmp_path / "observed.log"
     event = bash(f"hmtest-observe {log} hmtest-context", tmp_path, "PostToolUse", tool_use_id="toolu_cold")

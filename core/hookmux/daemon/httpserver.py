@@ -7,6 +7,7 @@ Anything without it gets 401 and no hint; bodies are capped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import json
 import os
@@ -319,6 +320,15 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             return
         deadline = query_deadline(query)
         args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])
+        if daemon.only_observed(body):
+            # Only observers and background handlers take it: the answer is empty whatever
+            # they do, so it goes out before the event is even parsed; the event is routed
+            # in the after-answer thread, its handlers in turn with the events before it.
+            daemon.last_activity = time.monotonic()
+            daemon.count("http", "silent")
+            daemon.after([functools.partial(daemon.route_after_answer, args, body)])  # see Daemon.after
+            self._send(200)
+            return
         guard = Guard(lambda guard: self._rescue(args, body, deadline, guard))
         with daemon.request(deadline or 600.0, guard):
             try:
@@ -347,10 +357,8 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         daemon.count("http", "answered" if answer_body else "silent")
         for line in messages.splitlines():
             daemon.log(f"event: {line}")
-        try:
-            self._send(200, answer_body)
-        finally:
-            daemon.after(later)
+        daemon.after(later)  # before the answer: see Daemon.after
+        self._send(200, answer_body)
 
     def _rescue(self, args: list[str], body: bytes, deadline: float | None, guard: Guard) -> None:
         """A handler overran in the connection's thread: answer from this one, and close

@@ -203,6 +203,9 @@ class Daemon:
         self.manifest: dict[str, Any] = {}
         #: the events some loaded handler takes (SessionStart always: its notices)
         self.wanted: frozenset[str] = frozenset()
+        #: the events some loaded handler may answer (or refuse, failing closed); the
+        #: others are only observed (observers, background handlers): empty answers
+        self.answering: frozenset[str] = frozenset()
         self.changes: ChangeHint | None = None
         self.stale = False
         self._fresh_lock = threading.Lock()
@@ -350,6 +353,14 @@ class Daemon:
             events = self.manifest.get("events", {})
             self.wanted = frozenset(
                 [*(name for name, handlers in events.items() if handlers), "SessionStart"]
+            )
+            from hookmux.routing.dispatch import nothing_answers
+
+            self.answering = frozenset(
+                [
+                    *(name for name, handlers in events.items() if not nothing_answers(handlers)),
+                    "SessionStart",
+                ]
             )
             self.changes = ChangeHint(
                 [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
@@ -727,6 +738,20 @@ class Daemon:
         (:func:`~hookmux.entry.sniff.surely_unwanted`): its answer is empty without routing."""
         return surely_unwanted(payload, self.wanted)
 
+    def only_observed(self, payload: bytes) -> bool:
+        """Whether the event, told from its raw bytes, is certainly one no loaded handler
+        answers: its answer is empty whatever its observers and background handlers do."""
+        return surely_unwanted(payload, self.answering)
+
+    def route_after_answer(self, argv: list[str], payload: bytes) -> None:
+        """Route an event :meth:`only_observed` once its empty answer is out (a task of the
+        after-answer thread): what :meth:`route` leaves for later runs right here, so the
+        events' observers still run in the order the events came."""
+        _, _, messages, later = self.route(argv, payload, self.environ)
+        for line in messages.splitlines():
+            self.log(f"event: {line}")
+        self._run_tasks(later)
+
     def log_if_invalid(self, payload: bytes) -> None:
         """Log what is wrong with an event answered without routing, as routing it would."""
         try:
@@ -740,7 +765,12 @@ class Daemon:
         the events were answered. The connection's thread goes back to reading at once:
         the next event on it no longer waits behind this one's after-work (an observer
         waiting for a plugin's lock, say). Until done, it counts as in flight (a stop or
-        restart waits for it)."""
+        restart waits for it).
+
+        Called before the answer is sent, while the event is in flight: the after-answer
+        thread waits for events in flight anyway, and the next event (on another
+        connection, the moment its caller has this answer) cannot take this one's place
+        in the order."""
         if not later:
             return
         key = object()
@@ -757,15 +787,18 @@ class Daemon:
     def _run_after(self) -> None:
         while True:
             key, later = self._after_queue.get()
-            for task in later:
-                self._yield_to_answers()
-                try:
-                    task()
-                except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
-                    self.log(f"after an event: {type(exc).__name__}: {exc}")
+            self._run_tasks(later)
             self.in_flight.pop(key, None)
             self.last_activity = time.monotonic()
             del later
+
+    def _run_tasks(self, tasks: list[Callable[[], None]]) -> None:
+        for task in tasks:
+            self._yield_to_answers()
+            try:
+                task()
+            except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
+                self.log(f"after an event: {type(exc).__name__}: {exc}")
 
     def _yield_to_answers(self) -> None:
         """Wait (at most :data:`AFTER_YIELD` s) while an event is being answered: the

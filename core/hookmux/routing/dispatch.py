@@ -528,7 +528,7 @@ def dispatch(
     """
     if guard is not None and guard.run is not None:
         run: _Run = guard.run
-    elif deferred is not None and _nothing_answers(handlers):
+    elif deferred is not None and nothing_answers(handlers):
         # Observers and background handlers only: the answer is empty whatever they do, so
         # it goes out now, and they run (in order, as in one `hookmux run`) once it is out.
         def later() -> None:
@@ -588,7 +588,7 @@ def dispatch(
     )
 
 
-def _nothing_answers(handlers: Sequence[Mapping[str, Any]]) -> bool:
+def nothing_answers(handlers: Sequence[Mapping[str, Any]]) -> bool:
     """No handler can answer (observers, background runs) nor refuse for a failure."""
     return all((h.get("observer") or h.get("background")) and not h.get("fail_closed") for h in handlers)
 
