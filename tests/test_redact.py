@@ -131,7 +131,9 @@ PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize(("payload", "masked"), zip(PAYLOADS, [False, True, True, True, True, False]))
+@pytest.mark.parametrize(
+    ("payload", "masked"), list(zip(PAYLOADS, [False, True, True, True, True, False], strict=True))
+)
 def test_redacting_by_the_json_text_masks_exactly_what_the_walk_masks(
     payload: dict[str, object], masked: bool
 ) -> None:

@@ -1052,41 +1052,109 @@ def test_an_event_only_observers_take_is_answered_before_any_of_its_work(
         assert rows.fetchall() == [("PostToolUse", 1, "silent")] * 2
 
 
-SUBAGENT_WATCHER = """
+WATCHER = """
 from hookmux import hookimpl
+
+def _log(event, text):
+    with open(event.raw["hmtest_log"], "a") as fh:
+        fh.write(text + "\\n")
 
 @hookimpl(observer=True)
 def hookmux_subagent_stop(event):
-    with open(event.raw["hmtest_log"], "a") as fh:
-        fh.write(f"subagent {event.agent_id}\\n")
+    _log(event, f"subagent {event.agent_id}")
+
+@hookimpl(observer=True, matcher="Read")
+def hookmux_post_tool_use(event):
+    _log(event, f"read {event.tool_use_id}")
 """
 
 
-def test_an_event_whose_name_only_observers_take_is_answered_first_and_observed_in_order(
+def test_an_event_only_observers_take_by_its_name_or_tool_is_answered_first_and_observed_in_order(
     hookmux_cli: HookmuxCLI, tmp_path: Path
 ) -> None:
-    """No loaded handler can answer a SubagentStop: the daemon answers it empty from its
-    raw bytes and routes it after the answer. Its observer still sees every one, in the
-    order the events came among other events' observers, and a bad one is still logged."""
+    """No loaded handler can answer a SubagentStop, nor a PostToolUse of Read (the test
+    plugins answer after Bash only): the daemon answers them empty from their raw bytes and
+    routes them after the answer. Their observers still see every one, in the order the
+    events came among other events' observers, and a bad one is still logged."""
     site = tmp_path / "site"
-    install_plugin(site, "subagentwatch", SUBAGENT_WATCHER)
+    install_plugin(site, "watcher", WATCHER)
     env = hookmux_cli.env(PYTHONPATH=str(site))
     log = tmp_path / "observed.log"
     expected = []
     with served(env) as daemon:
-        for n in range(12):
+        for n in range(10):
             observed = bash(f"hmtest-observe {log}", tmp_path, "PostToolUse", tool_use_id=f"toolu_{n}")
             subagent = make_event("SubagentStop", cwd=tmp_path, agent_id=f"agent-{n}", hmtest_log=str(log))
-            assert daemon.post(observed) == (200, b"")
-            assert daemon.post(subagent) == (200, b"")
-            expected += [f"observed toolu_{n} gate=none", f"subagent agent-{n}"]
+            read = make_event("PostToolUse", cwd=tmp_path, tool_name="Read", tool_input={"file_path": "x"},
+                              tool_response={}, tool_use_id=f"toolu_read_{n}", hmtest_log=str(log))  # fmt: skip
+            for event in (observed, subagent, read):
+                assert daemon.post(event) == (200, b"")
+            expected += [f"observed toolu_{n} gate=none", f"subagent agent-{n}", f"read toolu_read_{n}"]
         assert daemon.post(b'{"hook_event_name":"SubagentStop", oops}') == (200, b"")
         wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == len(expected), timeout=10)
         daemon_log = daemon.home / "daemon" / "daemon.log"
         wait_for(lambda: "not valid JSON" in daemon_log.read_text())
         health = daemon.health()
     assert log.read_text().splitlines() == expected
-    assert health["requests_http"] == 25
+    assert health["requests_http"] == 31
+
+
+ANSWERING = {"PreToolUse": None, "PostToolUse": frozenset({"Bash", "Edit"})}
+
+
+@pytest.mark.parametrize(
+    ("data", "only_observed"),
+    [
+        (b'{"hook_event_name":"PostToolBatch","tool_calls":[]}', True),
+        (b'{"hook_event_name":"PostToolUse","tool_name":"Read"}', True),
+        (b'{"hook_event_name": "PostToolUse", "tool_name" : "Read"}', True),
+        (b'{"hook_event_name":"PostToolUse","tool_name":"Bash"}', False),
+        (b'{"hook_event_name":"PreToolUse","tool_name":"Read"}', False),
+        # the tool's name escaped, or a second tool_name key JSON reads last
+        (b'{"hook_event_name":"PostToolUse","tool_name":"B\\u0061sh"}', False),
+        (b'{"hook_event_name":"PostToolUse","tool_name":"Read","tool_n\\u0061me":"Bash"}', False),
+        (b'{"hook_event_name":"PostToolUse","tool_input":{"tool_name":"Read"},"tool_name":"Bash"}', False),
+        (b'{"hook_event_name":"PostToolUse","tool_name":"Re\\"ad"}', False),
+        (b'{"hook_event_name":"PostToolUse"}', False),
+        (b'{"hook_event_name":"PostToolUse","tool_name":7}', False),
+        # another agent's event: its handlers were left out
+        (b'{"hook_event_name":"PostToolUse","tool_name":"Read","hookmux_agent":"gemini"}', False),
+        (b'{"hook_event_name":"Stop","hook_event\\u005fname":"PreToolUse"}', False),
+    ],
+)
+def test_the_daemon_answers_an_event_before_routing_it_only_when_no_answering_handler_can_take_it(
+    data: bytes, only_observed: bool
+) -> None:
+    from hookmux.entry.sniff import surely_only_observed
+
+    assert surely_only_observed(data, ANSWERING) is only_observed
+
+
+def test_which_events_and_tools_have_a_handler_that_may_answer() -> None:
+    from hookmux.daemon.lifecycle import answering_tools
+
+    def handler(matcher: tuple[Any, ...] = ("all", None), **kind: Any) -> dict[str, Any]:
+        return {"plugin": "p", "matcher": matcher, **kind}
+
+    events = {
+        "PostToolUse": [
+            handler(("exact", ("Bash",))),
+            handler(("exact", ("Edit", "Write"))),
+            handler(observer=True),
+        ],
+        "PostToolUseFailure": [handler(agents=["gemini"]), handler(background=True)],
+        "PreToolUse": [handler(("exact", ("Bash",))), handler(("regex", "^mcp__"))],
+        "Notification": [handler(("exact", ("idle",)))],
+        "PermissionRequest": [handler(("exact", ("Bash",)), background=True, fail_closed=True)],
+        "Stop": [handler(observer=True), handler(background=True)],
+    }
+    assert answering_tools(events) == {
+        "SessionStart": None,  # always: its notices
+        "PostToolUse": frozenset({"Bash", "Edit", "Write"}),
+        "PreToolUse": None,
+        "Notification": None,  # matched by another field than a tool's name
+        "PermissionRequest": frozenset({"Bash"}),  # it fails closed: it may refuse
+    }
 
 
 def test_an_observer_runs_in_order_in_a_one_event_process(env: dict[str, str], tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ from hookmux.daemon.relayserver import RelayServer, private_socket_dir
 from hookmux.entry import control, relay
 from hookmux.entry.args import BadInput
 from hookmux.entry.route import Outcome, answer, decode_event
-from hookmux.entry.sniff import surely_unwanted
+from hookmux.entry.sniff import surely_only_observed, surely_unwanted
 from hookmux.routing.manifest import load_manifest
 from hookmux.routing.manifestfile import environment_stamp, sources_fresh
 from hookmux.routing.plugins import make_plugin_manager
@@ -84,6 +84,33 @@ def rss_bytes() -> int:
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def answering_tools(events: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, frozenset[str] | None]:
+    """Claude Code's events that a loaded handler may answer (or refuse, failing closed)
+    -> the tool names those handlers match exactly; None when one may take any tool, or
+    is matched by something else than a tool's name (SessionStart always: its notices).
+    The other events are only observed: :func:`~hookmux.entry.sniff.surely_only_observed`."""
+    from hookmux.protocol.events import MATCHER_FIELD
+    from hookmux.routing.dispatch import may_answer
+
+    answering: dict[str, frozenset[str] | None] = {"SessionStart": None}
+    for name, handlers in events.items():
+        tools: set[str] | None = set()
+        for handler in handlers:
+            agents = handler.get("agents")
+            if not may_answer(handler) or (agents is not None and "claude" not in agents):
+                continue
+            spec = handler["matcher"]
+            if spec[0] != "exact" or MATCHER_FIELD.get(name) != "tool_name":
+                tools = None
+                break
+            tools.update(spec[1])
+        if tools is None:
+            answering[name] = None
+        elif tools and name not in answering:
+            answering[name] = frozenset(tools)
+    return answering
 
 
 def _process_start(pid: int) -> str | None:
@@ -203,9 +230,8 @@ class Daemon:
         self.manifest: dict[str, Any] = {}
         #: the events some loaded handler takes (SessionStart always: its notices)
         self.wanted: frozenset[str] = frozenset()
-        #: the events some loaded handler may answer (or refuse, failing closed); the
-        #: others are only observed (observers, background handlers): empty answers
-        self.answering: frozenset[str] = frozenset()
+        #: :func:`answering_tools` of the loaded handlers
+        self.answering: dict[str, frozenset[str] | None] = {}
         self.changes: ChangeHint | None = None
         self.stale = False
         self._fresh_lock = threading.Lock()
@@ -354,14 +380,7 @@ class Daemon:
             self.wanted = frozenset(
                 [*(name for name, handlers in events.items() if handlers), "SessionStart"]
             )
-            from hookmux.routing.dispatch import nothing_answers
-
-            self.answering = frozenset(
-                [
-                    *(name for name, handlers in events.items() if not nothing_answers(handlers)),
-                    "SessionStart",
-                ]
-            )
+            self.answering = answering_tools(events)
             self.changes = ChangeHint(
                 [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
             )
@@ -739,9 +758,10 @@ class Daemon:
         return surely_unwanted(payload, self.wanted)
 
     def only_observed(self, payload: bytes) -> bool:
-        """Whether the event, told from its raw bytes, is certainly one no loaded handler
-        answers: its answer is empty whatever its observers and background handlers do."""
-        return surely_unwanted(payload, self.answering)
+        """Whether the event, told from its raw bytes (its name, its tool's name), is certainly
+        one no loaded handler answers: its answer is empty whatever its observers and
+        background handlers do."""
+        return surely_only_observed(payload, self.answering)
 
     def route_after_answer(self, argv: list[str], payload: bytes) -> None:
         """Route an event :meth:`only_observed` once its empty answer is out (a task of the

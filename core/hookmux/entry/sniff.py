@@ -8,19 +8,28 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Container
+    from collections.abc import Container, Mapping
 
 KEY = b'"hook_event_name"'
+TOOL_KEY = b'"tool_name"'
+#: Set by hookmux's adapters for another agent's events, whose handlers may differ.
+AGENT_KEY = b'"hookmux_agent"'
 
 
 def event_name_hint(data: bytes) -> str | None:
     """The event's name read off the raw bytes, without parsing them (the relay's
     wait depends on it; the daemon parses the event itself). None unless plainly there:
     inside a JSON string the key's quotes would be escaped, so it cannot match there."""
-    at = data.find(KEY)
+    return field_hint(data, KEY)
+
+
+def field_hint(data: bytes, key: bytes) -> str | None:
+    """The string value of the field ``key`` (quoted) read off the raw bytes, as
+    :func:`event_name_hint` reads the event's name."""
+    at = data.find(key)
     if at < 0:
         return None
-    rest = data[at + len(KEY) : at + 120].lstrip(b" \t\r\n")
+    rest = data[at + len(key) : at + len(key) + 103].lstrip(b" \t\r\n")
     if rest[:1] != b":":
         return None
     rest = rest[1:].lstrip(b" \t\r\n")
@@ -44,3 +53,26 @@ def surely_unwanted(data: bytes, wanted: Container[str]) -> bool:
     if name is None or name in wanted:
         return False
     return "\\" not in name and b"\\u" not in data and data.count(KEY) == 1
+
+
+def surely_only_observed(data: bytes, answering: Mapping[str, frozenset[str] | None]) -> bool:
+    """Whether the event, read off its bytes, is certainly one that no handler which may
+    answer takes: its answer is empty whatever its observers and background handlers do.
+
+    ``answering``: event name -> the tool names its answering handlers match exactly, or
+    None when one may take any tool (or is matched otherwise); an event not in it has none.
+    Certain as :func:`surely_unwanted` is, for the tool's name too, and only for Claude
+    Code's own events (another agent's handlers are not in ``answering``).
+    """
+    name = event_name_hint(data)
+    if name is None or "\\" in name:
+        return False
+    tools = answering.get(name, frozenset())
+    if tools is None:
+        return False
+    if b"\\u" in data or data.count(KEY) != 1 or AGENT_KEY in data:
+        return False
+    if name not in answering:
+        return True
+    tool = field_hint(data, TOOL_KEY)
+    return tool is not None and "\\" not in tool and tool not in tools and data.count(TOOL_KEY) == 1

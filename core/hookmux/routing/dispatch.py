@@ -588,9 +588,14 @@ def dispatch(
     )
 
 
+def may_answer(handler: Mapping[str, Any]) -> bool:
+    """The handler can answer, or refuse for a failure (it is no observer nor background run)."""
+    return not (handler.get("observer") or handler.get("background")) or bool(handler.get("fail_closed"))
+
+
 def nothing_answers(handlers: Sequence[Mapping[str, Any]]) -> bool:
     """No handler can answer (observers, background runs) nor refuse for a failure."""
-    return all((h.get("observer") or h.get("background")) and not h.get("fail_closed") for h in handlers)
+    return not any(may_answer(h) for h in handlers)
 
 
 def _answer(run: _Run, transport: str) -> Rendered | None:
