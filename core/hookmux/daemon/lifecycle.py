@@ -96,20 +96,15 @@ def answering_tools(events: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, 
 
     answering: dict[str, frozenset[str] | None] = {"SessionStart": None}
     for name, handlers in events.items():
-        tools: set[str] | None = set()
-        for handler in handlers:
-            agents = handler.get("agents")
-            if not may_answer(handler) or (agents is not None and "claude" not in agents):
-                continue
-            spec = handler["matcher"]
-            if spec[0] != "exact" or MATCHER_FIELD.get(name) != "tool_name":
-                tools = None
-                break
-            tools.update(spec[1])
-        if tools is None:
+        specs = [
+            handler["matcher"]
+            for handler in handlers
+            if may_answer(handler) and "claude" in (handler.get("agents") or ("claude",))
+        ]
+        if any(spec[0] != "exact" or MATCHER_FIELD.get(name) != "tool_name" for spec in specs):
             answering[name] = None
-        elif tools and name not in answering:
-            answering[name] = frozenset(tools)
+        elif specs and name not in answering:
+            answering[name] = frozenset(tool for spec in specs for tool in spec[1])
     return answering
 
 
