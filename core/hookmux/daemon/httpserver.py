@@ -15,6 +15,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -326,8 +327,12 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             # in the after-answer thread, its handlers in turn with the events before it.
             daemon.last_activity = time.monotonic()
             daemon.count("http", "silent")
-            daemon.after([functools.partial(daemon.route_after_answer, args, body)])  # see Daemon.after
-            self._send(200)
+            later: list[Callable[[], None]] = [functools.partial(daemon.route_after_answer, args, body)]
+            place = daemon.place_after(later)
+            try:
+                self._send(200)
+            finally:
+                daemon.after(later, place)
             return
         guard = Guard(lambda guard: self._rescue(args, body, deadline, guard))
         with daemon.request(deadline or 600.0, guard):
@@ -357,8 +362,11 @@ class HTTPHandler(socketserver.BaseRequestHandler):
         daemon.count("http", "answered" if answer_body else "silent")
         for line in messages.splitlines():
             daemon.log(f"event: {line}")
-        daemon.after(later)  # before the answer: see Daemon.after
-        self._send(200, answer_body)
+        place = daemon.place_after(later)
+        try:
+            self._send(200, answer_body)
+        finally:
+            daemon.after(later, place)
 
     def _rescue(self, args: list[str], body: bytes, deadline: float | None, guard: Guard) -> None:
         """A handler overran in the connection's thread: answer from this one, and close

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import itertools
 import json
 import os
 import queue
@@ -72,6 +73,9 @@ SERVE_STOP_BUDGET = 5.0
 AFTER_DEADLINE = 600.0
 #: Longest the after-answer thread holds back a task while events are being answered.
 AFTER_YIELD = 0.05
+#: Seconds the after-answer thread waits for work whose place was taken before later work
+#: arrived (a moment, normally: the answer is being sent); then it goes on without it.
+PLACE_WAIT = 1.0
 #: Request outcomes that are events answered (the others were refused).
 ROUTED = ("answered", "silent", "rerouted")
 
@@ -205,7 +209,11 @@ class Daemon:
         self.started = time.monotonic()
         self.last_activity = time.monotonic()
         self.in_flight: dict[object, _Request] = {}
-        self._after_queue: queue.SimpleQueue[tuple[object, list[Callable[[], None]]]] = queue.SimpleQueue()
+        self._after_queue: queue.SimpleQueue[tuple[int, object, list[Callable[[], None]]]] = (
+            queue.SimpleQueue()
+        )
+        #: places in the order of after-answer work (next() is atomic: no lock)
+        self._places = itertools.count()
         self._after_thread: threading.Thread | None = None
         #: notified when an event's answer is done while the after-answer thread waits on it
         self.quiet = threading.Condition(self.lock)
@@ -774,19 +782,22 @@ class Daemon:
         except BadInput as exc:
             self.log(f"event: hookmux: {exc}")
 
-    def after(self, later: list[Callable[[], None]]) -> None:
+    def place_after(self, later: list[Callable[[], None]]) -> int | None:
+        """A place for ``later`` in the order of after-answer work (None when it is empty),
+        taken before the answer is sent: the next event, on another connection, may come
+        the moment its caller has this answer, and must not run its after-work first.
+        Handed over with :meth:`after` once the answer is out (not before: the after-answer
+        thread, woken then, would compete with the answer for the interpreter lock)."""
+        return next(self._places) if later else None
+
+    def after(self, later: list[Callable[[], None]], place: int | None) -> None:
         """Hand what :meth:`route` left for after the answer (observers, recording,
         background jobs) to the after-answer thread, which runs each event's in the order
-        the events were answered. The connection's thread goes back to reading at once:
-        the next event on it no longer waits behind this one's after-work (an observer
-        waiting for a plugin's lock, say). Until done, it counts as in flight (a stop or
-        restart waits for it).
-
-        Called before the answer is sent, while the event is in flight: the after-answer
-        thread waits for events in flight anyway, and the next event (on another
-        connection, the moment its caller has this answer) cannot take this one's place
-        in the order."""
-        if not later:
+        of their places (:meth:`place_after`). The connection's thread goes back to reading
+        at once: the next event on it no longer waits behind this one's after-work (an
+        observer waiting for a plugin's lock, say). Until done, it counts as in flight (a
+        stop or restart waits for it)."""
+        if not later or place is None:
             return
         key = object()
         self.in_flight[key] = _Request(AFTER_DEADLINE, after=True)
@@ -797,11 +808,24 @@ class Daemon:
                         target=self._run_after, name="hookmux-after", daemon=True
                     )
                     self._after_thread.start()
-        self._after_queue.put((key, later))
+        self._after_queue.put((place, key, later))
 
     def _run_after(self) -> None:
+        early: dict[int, tuple[object, list[Callable[[], None]]]] = {}
+        expected = 0
         while True:
-            key, later = self._after_queue.get()
+            if expected in early:
+                place, (key, later) = expected, early.pop(expected)
+            else:
+                try:
+                    place, key, later = self._after_queue.get(timeout=PLACE_WAIT if early else None)
+                except queue.Empty:  # a place was taken and never filled: go on without it
+                    expected = min(early)
+                    continue
+                if place > expected:  # an earlier place is being handed over: wait for it
+                    early[place] = (key, later)
+                    continue
+            expected = max(expected, place + 1)
             self._run_tasks(later)
             self.in_flight.pop(key, None)
             self.last_activity = time.monotonic()

@@ -183,11 +183,14 @@ class RelayHandler(socketserver.BaseRequestHandler):
         daemon = self.server.daemon
         code, out, err, later = daemon.route(argv, payload, environ, guard)
         daemon.count("relay", "answered" if out or code else "silent")
-        daemon.after(later)  # before the answer: see Daemon.after
-        with contextlib.suppress(OSError):
-            self.request.sendall(
-                relay.encode_answer(relay.ANSWERED, code, out, err.encode("utf-8", "surrogateescape"))
-            )
+        place = daemon.place_after(later)
+        try:
+            with contextlib.suppress(OSError):
+                self.request.sendall(
+                    relay.encode_answer(relay.ANSWERED, code, out, err.encode("utf-8", "surrogateescape"))
+                )
+        finally:
+            daemon.after(later, place)
 
     def _other(
         self, daemon: Served, kind: bytes, version: str, identity: str | None, argv: list[str]
