@@ -154,6 +154,7 @@ class HTTPHandler(socketserver.BaseRequestHandler):
                 self.busy = False
                 if self.server.daemon.draining:
                     self.close_connection = True
+            self.server.daemon.hold_back()
 
     def finish(self) -> None:
         with self.server.daemon.lock:

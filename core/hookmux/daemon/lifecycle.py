@@ -73,6 +73,11 @@ SERVE_STOP_BUDGET = 5.0
 AFTER_DEADLINE = 600.0
 #: Longest the after-answer thread holds back a task while events are being answered.
 AFTER_YIELD = 0.05
+#: After-answer work waiting beyond this many places holds the connections back (a flood of
+#: events: their answers would outrun it, and memory would grow without bound).
+AFTER_BACKLOG = 64
+#: Longest a connection is held back for it, per event.
+AFTER_BACKLOG_WAIT = 10.0
 #: Seconds the after-answer thread waits for work whose place was taken before later work
 #: arrived (a moment, normally: the answer is being sent); then it goes on without it.
 PLACE_WAIT = 1.0
@@ -214,6 +219,9 @@ class Daemon:
         )
         #: places in the order of after-answer work (next() is atomic: no lock)
         self._places = itertools.count()
+        #: the last place taken, and the first not run yet (read without a lock: a gauge)
+        self._last_place = -1
+        self._after_done = 0
         self._after_thread: threading.Thread | None = None
         #: notified when an event's answer is done while the after-answer thread waits on it
         self.quiet = threading.Condition(self.lock)
@@ -788,7 +796,21 @@ class Daemon:
         the moment its caller has this answer, and must not run its after-work first.
         Handed over with :meth:`after` once the answer is out (not before: the after-answer
         thread, woken then, would compete with the answer for the interpreter lock)."""
-        return next(self._places) if later else None
+        if not later:
+            return None
+        place = self._last_place = next(self._places)
+        return place
+
+    def hold_back(self) -> None:
+        """Wait (at most :data:`AFTER_BACKLOG_WAIT` s) while after-answer work lags more than
+        :data:`AFTER_BACKLOG` places behind: called by a listener between two events of a
+        connection, when nothing of it is in flight, so a flood of events is slowed to the
+        pace of their after-work instead of piling it up in memory."""
+        if self._last_place - self._after_done <= AFTER_BACKLOG:
+            return
+        ends = time.monotonic() + AFTER_BACKLOG_WAIT
+        while self._last_place - self._after_done > AFTER_BACKLOG // 2 and time.monotonic() < ends:
+            time.sleep(0.005)
 
     def after(self, later: list[Callable[[], None]], place: int | None) -> None:
         """Hand what :meth:`route` left for after the answer (observers, recording,
@@ -820,13 +842,14 @@ class Daemon:
                 try:
                     place, key, later = self._after_queue.get(timeout=PLACE_WAIT if early else None)
                 except queue.Empty:  # a place was taken and never filled: go on without it
-                    expected = min(early)
+                    expected = self._after_done = min(early)
                     continue
                 if place > expected:  # an earlier place is being handed over: wait for it
                     early[place] = (key, later)
                     continue
             expected = max(expected, place + 1)
             self._run_tasks(later)
+            self._after_done = expected
             self.in_flight.pop(key, None)
             self.last_activity = time.monotonic()
             del later

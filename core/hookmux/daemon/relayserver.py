@@ -173,6 +173,7 @@ class RelayHandler(socketserver.BaseRequestHandler):
             guard = Guard(rescue)
             with daemon.request(deadline, guard), contextlib.suppress(Abandoned):  # the rescue answered
                 self._answer_event(argv, payload, environ, guard)
+            daemon.hold_back()
             return
         with contextlib.suppress(OSError):
             sock.sendall(self._other(daemon, kind, version, identity, argv))
