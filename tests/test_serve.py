@@ -6,6 +6,7 @@ and stops it; ``daemon_support.served`` kills it if it does not stop.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from daemon_support import Served, daemon_pids, free_port, served, wait_for
 from plugin_site import install_plugin
 from test_install import wired_launcher
 
+from hookmux.daemon.lifecycle import AFTER_BACKLOG
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 HEAVY = ("pluggy", "attr", "attrs", "cattrs", "filelock", "importlib.metadata", "click", "json", "re",
@@ -1097,6 +1099,44 @@ def test_an_event_only_observers_take_by_its_name_or_tool_is_answered_first_and_
         health = daemon.health()
     assert log.read_text().splitlines() == expected
     assert health["requests_http"] == 31
+
+
+SLOW_WATCHER = """
+import time
+from hookmux import hookimpl
+
+@hookimpl(observer=True)
+def hookmux_subagent_stop(event):
+    time.sleep(0.02)
+    with open(event.raw["hmtest_log"], "a") as fh:
+        fh.write(event.agent_id + "\\n")
+"""
+
+
+def test_a_flood_of_events_is_slowed_to_the_pace_of_their_observers(
+    hookmux_cli: HookmuxCLI, tmp_path: Path
+) -> None:
+    """Answers outrun observers that take 20 ms each: the connection is held back
+    between two events once the work left for after the answers lags too far, so it
+    stays bounded (and the pending log with it), and none of it is lost."""
+    site = tmp_path / "site"
+    install_plugin(site, "slowwatch", SLOW_WATCHER)
+    env = hookmux_cli.env(PYTHONPATH=str(site))
+    log = tmp_path / "observed.log"
+    count = 3 * AFTER_BACKLOG
+    with served(env) as daemon:
+        conn = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=60)
+        headers = {"Authorization": f"Bearer {daemon.token}", "Content-Type": "application/json"}
+        for n in range(count):  # one keep-alive connection, as Claude Code's
+            event = make_event("SubagentStop", cwd=tmp_path, agent_id=f"agent-{n}", hmtest_log=str(log))
+            conn.request("POST", "/hook", body=json.dumps(event).encode(), headers=headers)
+            response = conn.getresponse()
+            assert (response.status, response.read()) == (200, b"")
+        conn.close()
+        lagging = daemon.health()["in_flight"]
+        wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == count, timeout=60)
+    assert lagging <= AFTER_BACKLOG + 2
+    assert log.read_text().splitlines() == [f"agent-{n}" for n in range(count)]
 
 
 ANSWERING = {"PreToolUse": None, "PostToolUse": frozenset({"Bash", "Edit"})}

@@ -7,7 +7,6 @@ Anything without it gets 401 and no hint; bodies are capped.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import json
 import os
@@ -15,7 +14,6 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Callable
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -328,7 +326,7 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             # in the after-answer thread, its handlers in turn with the events before it.
             daemon.last_activity = time.monotonic()
             daemon.count("http", "silent")
-            later: list[Callable[[], None]] = [functools.partial(daemon.route_after_answer, args, body)]
+            later = daemon.routed_after_answer(args, body)
             place = daemon.place_after(later)
             try:
                 self._send(200)

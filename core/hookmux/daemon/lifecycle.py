@@ -44,6 +44,7 @@ from hookmux import __version__
 from hookmux.daemon.files import private_daemon_dir, read_state, read_token, state_file
 from hookmux.daemon.httpserver import HTTPHandler, HTTPServer
 from hookmux.daemon.relayserver import RelayServer, private_socket_dir
+from hookmux.daemon.served import AfterWork
 from hookmux.entry import control, relay
 from hookmux.entry.args import BadInput
 from hookmux.entry.route import Outcome, answer, decode_event
@@ -55,6 +56,7 @@ from hookmux.routing.takeover import Guard
 from hookmux.routing.threads import hung_threads
 from hookmux.state.changes import ChangeHint
 from hookmux.state.paths import atomic_write, ensure_private_dir, hookmux_home, socket_path
+from hookmux.state.pending import PendingLog, orphans
 
 #: Environment variable carrying the listening sockets across a re-exec: ``http,unix``.
 SOCKETS_FD_ENV = "HOOKMUX_SERVE_SOCKET_FDS"
@@ -214,15 +216,18 @@ class Daemon:
         self.started = time.monotonic()
         self.last_activity = time.monotonic()
         self.in_flight: dict[object, _Request] = {}
-        self._after_queue: queue.SimpleQueue[tuple[int, object, list[Callable[[], None]]]] = (
-            queue.SimpleQueue()
-        )
+        self._after_queue: queue.SimpleQueue[tuple[int, object, AfterWork]] = queue.SimpleQueue()
+        #: the after-answer work owed, on disk until done (:mod:`hookmux.state.pending`)
+        self.pending: PendingLog | None = None
         #: places in the order of after-answer work (next() is atomic: no lock)
         self._places = itertools.count()
         #: the last place taken, and the first not run yet (read without a lock: a gauge)
         self._last_place = -1
         self._after_done = 0
         self._after_thread: threading.Thread | None = None
+        #: notified as after-answer work gets done while connections are held back for it
+        self._caught_up = threading.Condition(threading.Lock())
+        self._held_back = 0
         #: notified when an event's answer is done while the after-answer thread waits on it
         self.quiet = threading.Condition(self.lock)
         self.after_waiting = False
@@ -396,6 +401,7 @@ class Daemon:
                 [*sys.path[1:], *(path for path, _ in self.manifest.get("sources", ()))]
             )
             self.pm = make_plugin_manager()
+            self.pending = PendingLog(private_daemon_dir(self.home))
             self._write_state()
         except SystemExit as exc:  # logged (on stderr in the foreground), kept for `serve status`
             self._fail(str(exc.code))
@@ -443,11 +449,58 @@ class Daemon:
                 self.log(f"plugin {name} cannot be loaded: {type(exc).__name__}: {exc}")
         self.log(f"plugins loaded: {', '.join(self.loaded) or 'none'}")
         self._serve_hook("hookmux_serve_start", home=self.home, environ=self.environ)
+        self._replay_orphans()
         # What is loaded now stays: the collector need not scan it again and again.
         import gc
 
         gc.collect()
         gc.freeze()
+
+    def _replay_orphans(self) -> None:
+        """Do the after-answer work a killed daemon of this home owed (its pending log):
+        the observers of the events it answered, their records, their background jobs;
+        the events it answered without routing them are routed in full."""
+        key = object()
+        self.in_flight[key] = _Request(AFTER_DEADLINE, after=True)
+        try:
+            for orphan in orphans(private_daemon_dir(self.home)):
+                entries = orphan.unpaid()
+                for n, header, payload in entries:
+                    try:
+                        self._replay(header, payload)
+                    except Exception as exc:  # noqa: BLE001 - the next entry still runs
+                        self.log(f"replaying an event: {type(exc).__name__}: {exc}")
+                    orphan.paid(n)
+                orphan.remove()
+                if entries:
+                    self.log(f"did the after-answer work a stopped daemon owed {len(entries)} event(s)")
+        finally:
+            self.in_flight.pop(key, None)
+
+    def _replay(self, header: dict[str, Any], payload: bytes) -> None:
+        from hookmux.routing.dispatch import Outcome as HandlerOutcome
+
+        answered = header.get("answered")
+        err = io.StringIO()
+        _, outcome = answer(
+            [str(a) for a in header.get("argv", ())],
+            payload,
+            io.BytesIO(),
+            err,
+            environ={**self.environ, **header.get("environ", {})},
+            home=self.home,
+            manifest=self.manifest,
+            plugin_manager=self.pm,
+            settings_loader=self.settings.load,
+            answered=None if answered is None else [HandlerOutcome(*fields) for fields in answered],
+        )
+        for line in err.getvalue().splitlines():
+            self.log(f"event: {line}")
+        jobs = [*header.get("jobs", ()), *(outcome.jobs if outcome is not None else ())]
+        if jobs:
+            from hookmux.state import background
+
+            background.queue_and_start(self.home, jobs, outcome.max_workers if outcome is not None else 2)
 
     def _serve_hook(self, spec: str, budget: float | None = None, **kwargs: Any) -> None:
         """Call ``spec`` on each loaded plugin that implements it and is enabled, each
@@ -697,6 +750,8 @@ class Daemon:
         self._drain()
         if self.loaded:
             self._serve_hook("hookmux_serve_stop", SERVE_STOP_BUDGET, home=self.home)
+        if self.pending is not None:  # kept if work is still owed: the next daemon does it
+            self.pending.close()
         if self.restart:
             self._reexec()  # returns only if exec failed
         for server in (self.http, self.unix):
@@ -737,13 +792,31 @@ class Daemon:
 
     def route(
         self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard | None = None
-    ) -> tuple[int, bytes, str, list[Callable[[], None]]]:
+    ) -> tuple[int, bytes, str, AfterWork]:
         """Answer one event exactly as ``hookmux run`` would: (exit code, stdout, stderr,
-        what to do once the answer is sent: recording, background jobs).
+        what to do once the answer is sent: observers, recording, background jobs).
 
         With a ``guard``, handlers run in this thread (:mod:`hookmux.routing.takeover`); raises
         :class:`~hookmux.routing.takeover.Abandoned` when another thread took the event over.
         """
+        code, out, err, later, outcome = self._route(argv, payload, environ, guard)
+        if not later:
+            return code, out, err, AfterWork(later, None)
+        header: dict[str, Any] = {"argv": argv}
+        if environ is not self.environ:  # a relayed event: what its caller set differently
+            header["environ"] = {k: v for k, v in environ.items() if self.environ.get(k) != v}
+        if outcome is not None and outcome.handled:  # else none answers: it is routed in full
+            header["answered"] = [
+                [o.plugin, o.function, o.status, o.duration_ms, o.error, o.fail_closed, o.dedupe_hits]
+                for o in outcome.handled
+            ]
+            if outcome.jobs:
+                header["jobs"] = outcome.jobs
+        return code, out, err, AfterWork(later, (json.dumps(header).encode(), payload))
+
+    def _route(
+        self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard | None = None
+    ) -> tuple[int, bytes, str, list[Callable[[], None]], Outcome | None]:
         out, err = io.BytesIO(), io.StringIO()
         later: list[Callable[[], None]] = []
         code, outcome = answer(
@@ -761,7 +834,7 @@ class Daemon:
         )
         if outcome is not None and outcome.jobs:
             later.append(lambda: self._queue(outcome))
-        return code, out.getvalue(), err.getvalue(), later
+        return code, out.getvalue(), err.getvalue(), later, outcome
 
     def nobody_wants(self, payload: bytes) -> bool:
         """Whether no loaded handler takes the event, told from its raw bytes
@@ -774,11 +847,16 @@ class Daemon:
         background handlers do."""
         return surely_only_observed(payload, self.answering)
 
-    def route_after_answer(self, argv: list[str], payload: bytes) -> None:
+    def routed_after_answer(self, argv: list[str], payload: bytes) -> AfterWork:
+        """The after-answer work of an event :meth:`only_observed`: routing it in full."""
+        header = json.dumps({"argv": argv}).encode()
+        return AfterWork([lambda: self._route_after_answer(argv, payload)], (header, payload))
+
+    def _route_after_answer(self, argv: list[str], payload: bytes) -> None:
         """Route an event :meth:`only_observed` once its empty answer is out (a task of the
         after-answer thread): what :meth:`route` leaves for later runs right here, so the
         events' observers still run in the order the events came."""
-        _, _, messages, later = self.route(argv, payload, self.environ)
+        _, _, messages, later, _ = self._route(argv, payload, self.environ)
         for line in messages.splitlines():
             self.log(f"event: {line}")
         self._run_tasks(later)
@@ -790,15 +868,23 @@ class Daemon:
         except BadInput as exc:
             self.log(f"event: hookmux: {exc}")
 
-    def place_after(self, later: list[Callable[[], None]]) -> int | None:
+    def place_after(self, later: AfterWork) -> int | None:
         """A place for ``later`` in the order of after-answer work (None when it is empty),
         taken before the answer is sent: the next event, on another connection, may come
         the moment its caller has this answer, and must not run its after-work first.
-        Handed over with :meth:`after` once the answer is out (not before: the after-answer
-        thread, woken then, would compete with the answer for the interpreter lock)."""
-        if not later:
+        The work is owed in the pending log from now on, so a daemon killed before it ran
+        leaves it to the next one. Handed over with :meth:`after` once the answer is out
+        (not before: the after-answer thread, woken then, would compete with the answer
+        for the interpreter lock)."""
+        if not later.tasks:
             return None
         place = self._last_place = next(self._places)
+        if later.entry is not None and self.pending is not None:
+            try:
+                self.pending.owe(place, *later.entry)
+            except OSError as exc:  # a full disk: the answer still goes out
+                self.log(f"cannot keep an event's after-work on disk: {exc}")
+                later.entry = None
         return place
 
     def hold_back(self) -> None:
@@ -809,17 +895,26 @@ class Daemon:
         if self._last_place - self._after_done <= AFTER_BACKLOG:
             return
         ends = time.monotonic() + AFTER_BACKLOG_WAIT
-        while self._last_place - self._after_done > AFTER_BACKLOG // 2 and time.monotonic() < ends:
-            time.sleep(0.005)
+        with self._caught_up:
+            # Counted before looking: work done after the look sees it and notifies.
+            self._held_back += 1
+            try:
+                while self._last_place - self._after_done > AFTER_BACKLOG // 2:
+                    left = ends - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._caught_up.wait(left)
+            finally:
+                self._held_back -= 1
 
-    def after(self, later: list[Callable[[], None]], place: int | None) -> None:
+    def after(self, later: AfterWork, place: int | None) -> None:
         """Hand what :meth:`route` left for after the answer (observers, recording,
         background jobs) to the after-answer thread, which runs each event's in the order
         of their places (:meth:`place_after`). The connection's thread goes back to reading
         at once: the next event on it no longer waits behind this one's after-work (an
         observer waiting for a plugin's lock, say). Until done, it counts as in flight (a
         stop or restart waits for it)."""
-        if not later or place is None:
+        if not later.tasks or place is None:
             return
         key = object()
         self.in_flight[key] = _Request(AFTER_DEADLINE, after=True)
@@ -833,7 +928,7 @@ class Daemon:
         self._after_queue.put((place, key, later))
 
     def _run_after(self) -> None:
-        early: dict[int, tuple[object, list[Callable[[], None]]]] = {}
+        early: dict[int, tuple[object, AfterWork]] = {}
         expected = 0
         while True:
             if expected in early:
@@ -848,8 +943,16 @@ class Daemon:
                     early[place] = (key, later)
                     continue
             expected = max(expected, place + 1)
-            self._run_tasks(later)
+            self._run_tasks(later.tasks)
+            if later.entry is not None and self.pending is not None:
+                try:
+                    self.pending.paid(place)
+                except OSError as exc:
+                    self.log(f"cannot mark an event's after-work done: {exc}")
             self._after_done = expected
+            if self._held_back:
+                with self._caught_up:
+                    self._caught_up.notify_all()
             self.in_flight.pop(key, None)
             self.last_activity = time.monotonic()
             del later

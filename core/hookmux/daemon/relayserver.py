@@ -173,6 +173,9 @@ class RelayHandler(socketserver.BaseRequestHandler):
             guard = Guard(rescue)
             with daemon.request(deadline, guard), contextlib.suppress(Abandoned):  # the rescue answered
                 self._answer_event(argv, payload, environ, guard)
+            # The caller has its answer and is gone; this thread (one of MAX_CONNECTIONS)
+            # is held while after-answer work lags, so a flood of callers waits in the
+            # listen backlog instead of piling that work up in memory.
             daemon.hold_back()
             return
         with contextlib.suppress(OSError):

@@ -194,7 +194,7 @@ def adapted_event(data: bytes, opts: dict[str, Any]) -> tuple[dict[str, Any], An
 class Outcome:
     """What routing an event in this process left to do once the answer is out."""
 
-    __slots__ = ("environ", "hung", "jobs", "max_workers", "project", "start_daemon")
+    __slots__ = ("environ", "handled", "hung", "jobs", "max_workers", "project", "start_daemon")
 
     def __init__(
         self,
@@ -205,6 +205,8 @@ class Outcome:
     ) -> None:
         self.hung = bool(result is not None and result.hung)
         self.jobs = result.jobs if result is not None else ()
+        #: what each handler run before the answer did (dispatch's ``Outcome``\s)
+        self.handled = result.outcomes if result is not None else ()
         self.max_workers = result.max_workers if result is not None else 2
         #: no daemon answered: start one for the next events unless configured off
         self.start_daemon = start_daemon
@@ -226,15 +228,18 @@ def answer(
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
     guard: Any = None,
+    answered: Any = None,
 ) -> tuple[int, Outcome | None]:
     """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
 
     The one routing path of every transport: ``hookmux run`` in-process (when
     no daemon answered it; ``daemon_down``: none runs, so one is started after
     the answer if a handler matched), and the daemon for relayed and http
-    events. Never raises (but :class:`~hookmux.routing.takeover.Abandoned` when the
-    ``guard``'s event was taken over by another thread); returns the exit code and
-    what is left to do after the answer (background jobs, hung handlers).
+    events; ``answered``: the daemon replays the after-work of an event a dead daemon
+    answered (see :func:`~hookmux.routing.dispatch.dispatch`). Never raises (but
+    :class:`~hookmux.routing.takeover.Abandoned` when the ``guard``'s event was taken over
+    by another thread); returns the exit code and what is left to do after the answer
+    (background jobs, hung handlers).
     """
     try:
         return _handle(
@@ -250,6 +255,7 @@ def answer(
             deferred=deferred,
             settings_loader=settings_loader,
             guard=guard,
+            answered=answered,
         )
     except BadInput as exc:
         print(f"hookmux: {exc}", file=err)
@@ -298,6 +304,7 @@ def _handle(
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
     guard: Any = None,
+    answered: Any = None,
 ) -> tuple[int, Outcome | None]:
     opts = parse_args(argv, err)
     if opts is None:
@@ -354,6 +361,7 @@ def _handle(
         settings_loader=settings_loader,
         guard=guard,
         adapt=adapt,
+        answered=answered,
     )
     for message in result.messages:
         print(message, file=err)

@@ -52,6 +52,12 @@ def surely_unwanted(data: bytes, wanted: Container[str]) -> bool:
     name = event_name_hint(data)
     if name is None or name in wanted:
         return False
+    return _certain(data, name)
+
+
+def _certain(data: bytes, name: str) -> bool:
+    """``name``, read off ``data`` by :func:`event_name_hint`, is the event's own name
+    (see :func:`surely_unwanted`)."""
     return "\\" not in name and b"\\u" not in data and data.count(KEY) == 1
 
 
@@ -65,12 +71,10 @@ def surely_only_observed(data: bytes, answering: Mapping[str, frozenset[str] | N
     Code's own events (another agent's handlers are not in ``answering``).
     """
     name = event_name_hint(data)
-    if name is None or "\\" in name:
+    if name is None:
         return False
     tools = answering.get(name, frozenset())
-    if tools is None:
-        return False
-    if b"\\u" in data or data.count(KEY) != 1 or AGENT_KEY in data:
+    if tools is None or not _certain(data, name) or AGENT_KEY in data:
         return False
     if name not in answering:
         return True

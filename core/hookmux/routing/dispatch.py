@@ -78,6 +78,12 @@ class Outcome:
     answer: str | None = None
 
 
+#: The note of an event whose observers ran after a restart (``dispatch(answered=...)``).
+REPLAYED_NOTE = (
+    "replayed: the daemon that answered this event stopped before its observers ran; "
+    "they ran in the next one, and its answer is not known here"
+)
+
 #: Longest answer or output text kept in a record.
 RECORD_TEXT_LIMIT = 4000
 
@@ -502,6 +508,7 @@ def dispatch(
     settings_loader: Callable[[str | None, Mapping[str, str]], Settings] | None = None,
     guard: Guard | None = None,
     adapt: Adapt | None = None,
+    answered: Sequence[Outcome] | None = None,
 ) -> Result:
     """Run ``handlers`` (already matched, in priority order) on ``raw``.
 
@@ -525,10 +532,13 @@ def dispatch(
         resumes here.
     :param adapt: turns the rendered answer into another agent's output (its adapter's
         ``render``); what it drops is recorded as notes, shown by ``hookmux explain``.
+    :param answered: what the answering handlers did when a daemon answered the event
+        and died before its after-work ran (:mod:`hookmux.state.pending`): only the
+        observers run now, and the record counts both; there is no answer.
     """
     if guard is not None and guard.run is not None:
         run: _Run = guard.run
-    elif deferred is not None and nothing_answers(handlers):
+    elif deferred is not None and answered is None and nothing_answers(handlers):
         # Observers and background handlers only: the answer is empty whatever they do, so
         # it goes out now, and they run (in order, as in one `hookmux run`) once it is out.
         def later() -> None:
@@ -552,13 +562,20 @@ def dispatch(
         project = project_dir(raw.get("cwd"), env)
         settings = settings or (settings_loader or load_settings)(project, env)
         errors = [f"hookmux: config: {one_line(e)}" for e in settings.errors]
-        handlers = [h for h in handlers if settings.plugin_enabled(h["plugin"])]
-        if not handlers:
+        handlers = [
+            h
+            for h in handlers
+            if settings.plugin_enabled(h["plugin"]) and (answered is None or h.get("observer"))
+        ]
+        if not handlers and answered is None:
             return Result(None, (), tuple(errors), correlation_id=correlation_id(raw))
         ends = started + (deadline or settings.core.deadline or default_deadline(raw["hook_event_name"]))
         pm = plugin_manager if plugin_manager is not None else make_plugin_manager()
         run = _Run(raw, home, settings, env, handlers, project, started, ends, resolve, pm, guard, adapt)
         run.messages.extend(errors)
+        if answered is not None:
+            run.outcomes.extend(answered)
+            run.notes.append(REPLAYED_NOTE)
         run.defer = deferred is not None
         if deferred is not None:
             run.observers = []
@@ -566,7 +583,7 @@ def dispatch(
             guard.run = run
     run.run_handlers()
 
-    rendered = _answer(run, transport)
+    rendered = _answer(run, transport) if answered is None else None
     if deferred is not None and run.observers:
         deferred.append(run.run_observers)  # before the record: it counts their runs
     core = run.settings.core
