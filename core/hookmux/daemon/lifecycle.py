@@ -219,6 +219,7 @@ class Daemon:
         self._after_queue: queue.SimpleQueue[tuple[int, object, AfterWork]] = queue.SimpleQueue()
         #: the after-answer work owed, on disk until done (:mod:`hookmux.state.pending`)
         self.pending: PendingLog | None = None
+        self._argv_headers: dict[tuple[str, ...], bytes] = {}
         #: places in the order of after-answer work (next() is atomic: no lock)
         self._places = itertools.count()
         #: the last place taken, and the first not run yet (read without a lock: a gauge)
@@ -807,12 +808,25 @@ class Daemon:
             header["environ"] = {k: v for k, v in environ.items() if self.environ.get(k) != v}
         if outcome is not None and outcome.handled:  # else none answers: it is routed in full
             header["answered"] = [
-                [o.plugin, o.function, o.status, o.duration_ms, o.error, o.fail_closed, o.dedupe_hits]
+                (o.plugin, o.function, o.status, o.duration_ms, o.error, o.fail_closed, o.dedupe_hits)
                 for o in outcome.handled
             ]
             if outcome.jobs:
                 header["jobs"] = outcome.jobs
+        elif len(header) == 1:
+            return code, out, err, AfterWork(later, (self._argv_header(argv), payload))
         return code, out, err, AfterWork(later, (json.dumps(header).encode(), payload))
+
+    def _argv_header(self, argv: list[str]) -> bytes:
+        """The pending log's header of an event routed in full: its arguments alone (the
+        same for nearly every event: kept)."""
+        key = tuple(argv)
+        header = self._argv_headers.get(key)
+        if header is None:
+            header = json.dumps({"argv": argv}).encode()
+            if len(self._argv_headers) < 64:
+                self._argv_headers[key] = header
+        return header
 
     def _route(
         self, argv: list[str], payload: bytes, environ: Mapping[str, str], guard: Guard | None = None
@@ -849,8 +863,8 @@ class Daemon:
 
     def routed_after_answer(self, argv: list[str], payload: bytes) -> AfterWork:
         """The after-answer work of an event :meth:`only_observed`: routing it in full."""
-        header = json.dumps({"argv": argv}).encode()
-        return AfterWork([lambda: self._route_after_answer(argv, payload)], (header, payload))
+        entry = (self._argv_header(argv), payload)
+        return AfterWork([lambda: self._route_after_answer(argv, payload)], entry)
 
     def _route_after_answer(self, argv: list[str], payload: bytes) -> None:
         """Route an event :meth:`only_observed` once its empty answer is out (a task of the
