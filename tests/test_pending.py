@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from daemon_support import daemon_pids, served, wait_for
 
-from hookmux.state.pending import PendingLog, orphans
+from hookmux.state.pending import INITIAL_SIZE, Orphan, PendingLog, orphans
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 HOLD = textwrap.dedent(
@@ -27,7 +27,7 @@ HOLD = textwrap.dedent(
     for n in range(3):
         log.owe(n, b'{"argv": ["--transport=http"]}', b'{"n": %d}' % n)
     log.paid(1)
-    print(log.path, flush=True)
+    print(log.paths[0], flush=True)
     time.sleep(600)
     """
 )
@@ -64,7 +64,7 @@ def test_a_killed_process_leaves_what_it_owed_and_one_taker_gets_it(tmp_path: Pa
 
 def test_a_log_is_emptied_whenever_nothing_is_owed_and_removed_on_close(tmp_path: Path) -> None:
     log = PendingLog(str(tmp_path))
-    path = Path(log.path)
+    [path] = map(Path, log.paths)
     log.owe(0, b"{}", b'{"secret": "tool input"}')
     log.owe(1, b"{}", b"{}")
     log.paid(0)
@@ -76,7 +76,28 @@ def test_a_log_is_emptied_whenever_nothing_is_owed_and_removed_on_close(tmp_path
     assert path.exists()  # still owed: left for the next daemon
     log = PendingLog(str(tmp_path))
     log.close()
-    assert not Path(log.path).exists()
+    assert not any(map(os.path.exists, log.paths))
+
+
+@pytest.mark.parametrize("kept", [1, 3])
+def test_a_flood_that_always_owes_something_does_not_grow_the_log(tmp_path: Path, kept: int) -> None:
+    """Entries paid a few behind (``kept`` owed at any time), 1000 of 64 KiB: 64 MB
+    written, a few MB of files at most; what is owed is still there to replay."""
+    log = PendingLog(str(tmp_path))
+    payload = b"x" * (64 << 10)
+    for n in range(1000):
+        log.owe(n, b"{}", payload)
+        if n >= kept:
+            log.paid(n - kept)
+    assert log.owed == kept
+    assert len(log.paths) == 2
+    assert sum(os.path.getsize(p) for p in log.paths) <= 4 * INITIAL_SIZE
+    owed = [n for path in log.paths for n, _, _ in Orphan(path, os.open(path, os.O_RDONLY)).unpaid()]
+    assert sorted(owed) == list(range(1000 - kept, 1000))
+    for n in range(1000 - kept, 1000):
+        log.paid(n)
+    assert not any(Path(p).read_bytes().strip(b"\0") for p in log.paths)
+    log.close()
 
 
 @pytest.mark.parametrize("complete", [False, True])
@@ -128,6 +149,7 @@ def test_a_daemon_killed_before_an_events_observer_ran_leaves_it_to_the_next(
         assert status == 200
         assert (b"alpha-context for toolu_killed" in body) == answered
         assert holding(pending)
+        assert daemon.health()["after_owed"] == 1
         os.kill(daemon.pid(), signal.SIGKILL)
         wait_for(lambda: not daemon_pids(daemon.home))
         assert not log.exists()  # the observer died with the daemon

@@ -70,7 +70,7 @@ def _print_status(status: dict[str, Any]) -> None:
     click.echo(f"  relay:    {status['socket']}")
     click.echo(
         f"  events:   {status['requests_http']} http, {status['requests_relay']} relayed, "
-        f"{status['in_flight']} in flight"
+        f"{status['in_flight']} in flight, {status.get('after_owed', 0)} owed their after-answer work"
     )
     click.echo(f"  uptime:   {status['uptime_s']:.0f} s; exits after {status['idle_timeout_s']:g} s idle")
     click.echo(f"  memory:   {status['rss_bytes'] / 1048576:.1f} MB, {status['threads']} threads")

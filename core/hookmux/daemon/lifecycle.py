@@ -640,6 +640,7 @@ class Daemon:
             "requests_relay": sum(n for (t, o), n in counts.items() if t == "relay" and o in ROUTED),
             "refused": sum(n for (_, o), n in counts.items() if o not in ROUTED),
             "in_flight": len(self.in_flight),
+            "after_owed": self.pending.owed if self.pending is not None else 0,
             "hung_threads": hung_threads(),
             "rss_bytes": rss_bytes(),
             "threads": threading.active_count(),
@@ -896,7 +897,7 @@ class Daemon:
         if later.entry is not None and self.pending is not None:
             try:
                 self.pending.owe(place, *later.entry)
-            except OSError as exc:  # a full disk: the answer still goes out
+            except (OSError, ValueError) as exc:  # a full disk, a log closed by a stop
                 self.log(f"cannot keep an event's after-work on disk: {exc}")
                 later.entry = None
         return place
@@ -961,7 +962,7 @@ class Daemon:
             if later.entry is not None and self.pending is not None:
                 try:
                     self.pending.paid(place)
-                except OSError as exc:
+                except (OSError, ValueError) as exc:
                     self.log(f"cannot mark an event's after-work done: {exc}")
             self._after_done = expected
             if self._held_back:

@@ -7,14 +7,15 @@ marks it once the after-work ran (:meth:`PendingLog.paid`). The log is locked
 (``flock``) for its daemon's life: a log whose lock is free was left by a dead daemon,
 and the next daemon takes it over and replays what it left unpaid (:func:`orphans`).
 
-A log is a file of records, then zeros: ``P <n> <header bytes> <payload bytes>\\n``,
-the header (JSON) and the payload; the ``P`` becomes ``F`` once entry ``n`` is paid.
+A log is a file of records, then zeros (two files while a flood keeps one from ever
+owing nothing): ``P <n> <header bytes> <payload bytes>\\n``, the header (JSON) and
+the payload; the ``P`` becomes ``F`` once entry ``n`` is paid.
 The file is mapped in memory (``MAP_SHARED``): writing an entry is a copy, not a
 system call (a write costs an event's answer some 20-80 microseconds on this kind of
 machine: the file's times, a journal handle), and what is copied is the kernel's at
 once, so a killed process loses none of it. The ``P`` is written last: an entry cut
-short by a kill is not there. The log is zeroed whenever nothing is owed: an event
-stays on disk only until its after-work ran. Nothing is synced: a machine that crashes
+short by a kill is not there. A file is zeroed whenever nothing in it is owed: an
+event stays on disk only until its after-work ran. Nothing is synced: a machine that crashes
 loses more than its hooks' after-work.
 """
 
@@ -31,65 +32,106 @@ from collections.abc import Iterator
 from typing import Any
 
 PREFIX, SUFFIX = "pending-", ".log"
-#: Bytes a log is made with (sparse: only what is written takes room); it doubles as needed.
+#: Bytes a segment is made with (sparse: only what is written takes room); it doubles as
+#: needed, and shrinks back once nothing in it is owed.
 INITIAL_SIZE = 1 << 20
+#: A segment this full hands the next entries to the other one as soon as that one owes
+#: nothing (a flood keeps some entry owed all the time: one segment would grow for ever).
+SWITCH_AT = INITIAL_SIZE // 2
 OWED, PAID = ord("P"), ord("F")
 
 
-class PendingLog:
-    """This process's log, created (0600) and locked in ``directory``. Thread-safe."""
+class _Segment:
+    """One file of a log: created (0600), locked and mapped in memory."""
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, number: int) -> None:
         # The start time keeps apart the logs of two processes given the same pid.
-        self.path = os.path.join(directory, f"{PREFIX}{time.time_ns()}-{os.getpid()}{SUFFIX}")
+        name = f"{PREFIX}{time.time_ns()}-{os.getpid()}-{number}{SUFFIX}"
+        self.path = os.path.join(directory, name)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.ftruncate(self.fd, INITIAL_SIZE)
-        self._map = mmap.mmap(self.fd, INITIAL_SIZE)
-        self._lock = threading.Lock()
+        self.map = mmap.mmap(self.fd, INITIAL_SIZE)
         #: where each entry owed starts
-        self._at: dict[int, int] = {}
-        self._used = 0
+        self.at: dict[int, int] = {}
+        self.used = 0
+
+    def write(self, n: int, record: bytes) -> None:
+        at = self.used
+        end = at + len(record)
+        if end >= len(self.map):
+            size = len(self.map)
+            while end >= size:
+                size *= 2
+            self.map.resize(size)  # the file too
+        self.map[at + 1 : end] = memoryview(record)[1:]
+        self.map[at] = OWED  # last: until this byte, the log ends here
+        self.at[n] = at
+        self.used = end
+
+    def mark(self, n: int) -> None:
+        self.map[self.at.pop(n)] = PAID
+        if not self.at:
+            # Nothing owed: zeroed, events and all (it keeps them no longer than it must:
+            # they hold what the tools were given).
+            self.map[: self.used] = bytes(self.used)
+            self.used = 0
+            if len(self.map) > INITIAL_SIZE:
+                self.map.resize(INITIAL_SIZE)
+
+    def close(self) -> None:
+        if not self.at:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        self.map.close()
+        os.close(self.fd)
+
+
+class PendingLog:
+    """This process's log in ``directory``: one segment file, a second one while a flood
+    keeps the first from ever owing nothing. Thread-safe."""
+
+    def __init__(self, directory: str) -> None:
+        self._directory = directory
+        self._segments = [_Segment(directory, 0)]
+        self._current = self._segments[0]
+        #: the segment of each entry owed
+        self._where: dict[int, _Segment] = {}
+        self._lock = threading.Lock()
 
     @property
     def owed(self) -> int:
         """Entries not paid yet."""
-        return len(self._at)
+        return len(self._where)
+
+    @property
+    def paths(self) -> list[str]:
+        return [segment.path for segment in self._segments]
 
     def owe(self, n: int, header: bytes, payload: bytes) -> None:
         """Entry ``n``: the event ``payload``, and in ``header`` what replaying it needs."""
         record = b"P %d %d %d\n%s%s" % (n, len(header), len(payload), header, payload)
         with self._lock:
-            at = self._used
-            end = at + len(record)
-            if end >= len(self._map):
-                size = len(self._map)
-                while end >= size:
-                    size *= 2
-                self._map.resize(size)  # the file too
-            self._map[at + 1 : end] = memoryview(record)[1:]
-            self._map[at] = OWED  # last: until this byte, the log ends here
-            self._at[n] = at
-            self._used = end
+            segment = self._current
+            if segment.used > SWITCH_AT:
+                if len(self._segments) == 1:
+                    self._segments.append(_Segment(self._directory, 1))
+                other = self._segments[self._segments[0] is segment]
+                if not other.at:
+                    segment = self._current = other
+            segment.write(n, record)
+            self._where[n] = segment
 
     def paid(self, n: int) -> None:
         """Entry ``n``'s after-work ran."""
         with self._lock:
-            self._map[self._at.pop(n)] = PAID
-            if not self._at:
-                # Nothing owed: the whole log is zeroed, events and all (it keeps them no
-                # longer than it must: they hold what the tools were given).
-                self._map[: self._used] = bytes(self._used)
-                self._used = 0
+            self._where.pop(n).mark(n)
 
     def close(self) -> None:
-        """Close the log; remove it when nothing is owed (else the next daemon replays it)."""
+        """Close the log; its files stay if something is owed (the next daemon does it)."""
         with self._lock:
-            if not self._at:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.path)
-            self._map.close()
-            os.close(self.fd)
+            for segment in self._segments:
+                segment.close()
 
 
 class Orphan:
