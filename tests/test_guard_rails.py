@@ -244,6 +244,33 @@ def test_background_handler_runs_detached_after_the_answer(hookmux_cli: HookmuxC
     assert [tuple(r) for r in rows] == [("queued", 0), ("silent", 1)]
 
 
+def test_a_worker_yields_the_cpu_from_its_first_instruction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Niced by the process that starts it, before its interpreter has imported anything:
+    its start (tens of ms of imports) does not compete with the answers either."""
+    from hookmux.state import background
+
+    early = tmp_path / "site"
+    early.mkdir()
+    seen = tmp_path / "niceness-at-start"
+    # Runs when the worker's interpreter starts, before `-m hookmux.entry.worker`.
+    (early / "sitecustomize.py").write_text(
+        "import os, time\n"
+        "if 'hookmux-worker-test' in os.environ.get('HOOKMUX_HOME', ''):\n"
+        "    time.sleep(0.5)\n"
+        f"    open({str(seen)!r}, 'w').write(str(os.getpriority(os.PRIO_PROCESS, 0)))\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(early))
+    home = tmp_path / "hookmux-worker-test"
+    home.mkdir()
+    assert background.ensure_worker(str(home), 1)
+    wait_for(seen.exists)
+    wait_for(lambda: seen.read_text() != "")
+    assert int(seen.read_text()) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+    wait_for(lambda: not worker_pids(home))
+
+
 def test_edit_burst_is_capped_and_coalesced_not_dropped(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
     """60 events in a burst: never more than 2 workers alive; the queue coalesces per key
     (the command here) and the newest event of the burst is always processed. The jobs wait

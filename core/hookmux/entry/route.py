@@ -18,8 +18,10 @@ from hookmux.state.paths import hookmux_home, project_config_files, project_dir
 # typing and collections.abc cost milliseconds at import: annotations only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import IO, Any, ClassVar
+
+    from hookmux.routing.dispatch import Outcome as HandlerOutcome
 
 
 class _JSONContext:
@@ -228,7 +230,7 @@ def answer(
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
     guard: Any = None,
-    answered: Any = None,
+    answered: Sequence[HandlerOutcome] | None = None,
 ) -> tuple[int, Outcome | None]:
     """Route the event ``data`` (the bytes ``hookmux run`` read) and write the answer.
 
@@ -304,7 +306,7 @@ def _handle(
     deferred: list[Any] | None = None,
     settings_loader: Any = None,
     guard: Any = None,
-    answered: Any = None,
+    answered: Sequence[HandlerOutcome] | None = None,
 ) -> tuple[int, Outcome | None]:
     opts = parse_args(argv, err)
     if opts is None:

@@ -34,10 +34,6 @@ from hookmux.state import background, breakers, store
 from hookmux.state.paths import hookmux_home, project_dir
 from hookmux.state.records import JOBS, RECORDS, append_lines, correlation_id, spool_file
 
-#: How much a worker's niceness is raised: background jobs yield the CPU to the events
-#: being answered (and to the agent itself); at the same priority, a job that runs for
-#: tens of ms delays the daemon's next answer by milliseconds on a two-core machine.
-NICENESS = 10
 #: Longest a worker sleeps waiting for a delayed (debounced) job, and lives in all.
 MAX_SLEEP = 30.0
 MAX_LIFETIME = 900.0
@@ -176,11 +172,11 @@ def work(home: str, max_workers: int) -> int:
 
 
 def main() -> int:
-    if hasattr(os, "nice"):  # not on Windows
-        try:
-            os.nice(NICENESS)
-        except OSError:
-            pass  # some containers refuse: the jobs still run
+    if hasattr(os, "getpriority"):  # not on Windows
+        # Its starter lowered it already (background.ensure_worker); started otherwise,
+        # it lowers itself.
+        wanted = os.environ.get(background.NICENESS_ENV, "")
+        background.lower_priority(0, int(wanted) if wanted.isdigit() else background.lowered_niceness())
     home = hookmux_home()
     try:
         max_workers = int(os.environ.get("HOOKMUX_MAX_WORKERS", "2"))

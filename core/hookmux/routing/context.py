@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from hookmux.state.paths import ensure_private_dir
+from hookmux.state.paths import ensure_private_dir, scratch_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,6 +70,15 @@ class HookContext:
     def state_dir(self) -> str:
         """A private directory for this plugin's state under ``$HOOKMUX_HOME``."""
         return ensure_private_dir(os.path.join(self.home, "plugins", self.plugin))
+
+    @property
+    def scratch_dir(self) -> str:
+        """A private directory for this plugin's short-lived state: what one event leaves
+        for a later one of the same tool call or session (minutes, not days). In memory
+        where the system has a shared-memory file system (``/dev/shm``): a file made there
+        costs a fraction of one on disk, which an answering handler can afford; gone at a
+        reboot. Elsewhere under ``$HOOKMUX_HOME``."""
+        return ensure_private_dir(os.path.join(scratch_dir(self.home), "plugins", self.plugin))
 
     def remaining(self) -> float:
         """Seconds left before the handler's deadline."""

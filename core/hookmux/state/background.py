@@ -71,6 +71,28 @@ def queue_and_start(home: str, jobs: Sequence[Mapping[str, Any]], max_workers: i
 
 #: The worker inherits its (already locked) slot under this descriptor number.
 SLOT_FD_ENV = "HOOKMUX_WORKER_SLOT_FD"
+#: How much a worker's niceness is raised over its starter's: background jobs yield the
+#: CPU to the events being answered (and to the agent itself); at the same priority, a
+#: job that runs for tens of ms delays the daemon's next answer by milliseconds on a
+#: two-core machine.
+NICENESS = 10
+#: The niceness the starter gave the worker (it keeps it rather than adding to it).
+NICENESS_ENV = "HOOKMUX_WORKER_NICENESS"
+
+
+def lowered_niceness() -> int:
+    """This process's niceness raised by :data:`NICENESS` (19 at most)."""
+    return min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+
+
+def lower_priority(pid: int, niceness: int) -> None:
+    """Give process ``pid`` (0: this one) ``niceness`` unless it is already that nice;
+    where the system refuses, the work runs all the same."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+    except OSError:
+        pass
 
 
 def ensure_worker(home: str, max_workers: int) -> bool:
@@ -86,6 +108,8 @@ def ensure_worker(home: str, max_workers: int) -> bool:
 
     env = dict(os.environ, HOOKMUX_HOME=home, HOOKMUX_MAX_WORKERS=str(max_workers))
     env[SLOT_FD_ENV] = str(slot)
+    niceness = lowered_niceness() if hasattr(os, "getpriority") else 0
+    env[NICENESS_ENV] = str(niceness)
     log = os.path.join(home, "worker.log")
     try:
         out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -93,7 +117,7 @@ def ensure_worker(home: str, max_workers: int) -> bool:
         out = subprocess.DEVNULL
     try:
         # New session, no inherited descriptors: nothing keeps Claude Code's pipes open.
-        subprocess.Popen(
+        worker = subprocess.Popen(
             [sys.executable, "-m", "hookmux.entry.worker"],
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -107,6 +131,12 @@ def ensure_worker(home: str, max_workers: int) -> bool:
     except OSError as exc:
         print(f"hookmux: cannot start a background worker: {exc}", file=sys.stderr)
         return False
+    else:
+        # Lowered by its starter at once, not by the worker once its imports are done:
+        # an interpreter's start and hookmux's imports are tens of ms of CPU, which at
+        # the starter's priority would compete with the daemon's next answers.
+        if niceness:
+            lower_priority(worker.pid, niceness)
     finally:
         if isinstance(out, int) and out >= 0:
             os.close(out)

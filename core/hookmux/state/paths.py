@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import stat  # already imported by os
 
 # typing and collections.abc cost milliseconds at import: annotations only.
 TYPE_CHECKING = False
@@ -89,10 +90,78 @@ def project_config_files(project: str) -> tuple[str, str]:
     return (os.path.join(claude, "hookmux.toml"), os.path.join(claude, "hookmux.local.toml"))
 
 
+#: Directories this process made (or found) with :func:`ensure_private_dir`: asked again
+#: (a plugin's ``ctx.state_dir``, several times per event), one ``stat`` tells they are
+#: still there, where ``makedirs`` costs a failing ``mkdir`` and an exception besides.
+_ensured: set[str] = set()
+
+
 def ensure_private_dir(path: str) -> str:
     """Create ``path`` (and parents) readable by this user only."""
+    if path in _ensured:
+        try:
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                return path
+        except OSError:
+            pass  # removed since: made again
     os.makedirs(path, mode=0o700, exist_ok=True)
+    _ensured.add(path)
     return path
+
+
+#: A file system in memory (Linux), where short-lived state goes: creating a file there
+#: costs a fraction of what it costs on disk (0.15 against 0.5 ms on this VM's ext4).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 - its directory is made and checked private (_private_memory_dir)
+_scratch: dict[str, str] = {}
+
+
+def scratch_dir(home: str) -> str:
+    """Where short-lived state of ``home`` goes (what one event leaves for a later one of
+    the same tool call): ``/dev/shm/hookmux-<uid>/<home's checksum>`` when the system has
+    ``/dev/shm`` and that directory is this user's own, else ``<home>/scratch``. Always the
+    same for a home and a user, so every process of the home finds the same files; not
+    created here (see :func:`ensure_private_dir`)."""
+    found = _scratch.get(home)
+    if found is None:
+        base = _private_memory_dir()
+        found = _scratch[home] = (
+            os.path.join(base, _checksum(os.fsencode(home)))
+            if base is not None
+            else os.path.join(home, "scratch")
+        )
+    return found
+
+
+def _checksum(data: bytes) -> str:
+    """FNV-1a, 32 bits: a short name for a home (zlib or hashlib would cost a library's
+    load, 0.6 ms, in each ``hookmux run`` that asks)."""
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def _private_memory_dir() -> str | None:
+    """``/dev/shm/hookmux-<uid>``, made 0700 if need be; None without one, or when what is
+    there is not a directory of this user's that nobody else may enter (a link, say, put
+    there by another user: /dev/shm is everyone's)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None or not os.path.isdir(SHARED_MEMORY):
+        return None
+    base = os.path.join(SHARED_MEMORY, f"hookmux-{getuid()}")
+    try:
+        os.mkdir(base, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        found = os.lstat(base)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != getuid() or found.st_mode & 0o077:
+        return None
+    return base
 
 
 def atomic_write(path: str, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:

@@ -114,6 +114,17 @@ def test_every_tool_call_counts_and_the_tenth_with_a_ghap_checks_in(event: Event
     assert (journal_dir / ".tool_count").read_text() == "0"
 
 
+def test_a_session_start_counts_from_zero_again(event: Event, journal_dir: Path) -> None:
+    run(event("SessionStart", session_id="sess-A"))
+    for _ in range(12):
+        run(event("PreToolUse", tool_name="Read", tool_input={"file_path": "a.py"}))
+    assert (journal_dir / ".tool_count").read_text() == "12"
+    run(event("SessionStart", session_id="sess-B"))
+    assert (journal_dir / ".tool_count").read_text() == "0"  # rewritten in place: no digit of 12 left
+    run(event("PreToolUse", tool_name="Read", tool_input={"file_path": "a.py"}))
+    assert (journal_dir / ".tool_count").read_text() == "1"
+
+
 def test_mcp_and_subagent_tools_count_too(event: Event, journal_dir: Path) -> None:
     run(event("PreToolUse", tool_name="mcp__github__list_issues", tool_input={}))
     run(

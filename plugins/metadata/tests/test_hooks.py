@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hookmux_specstatus.logs import debug_log_path
 from metadata_support import INC, metadata_file, post, pre, real, real_events, recorded_write, with_status
 
+from hookmux.state.paths import scratch_dir
 from hookmux.testing import run_event
 
 PLUGINS = {"metadata": hookmux_metadata}
@@ -148,6 +150,26 @@ def test_without_original_file_the_pretooluse_stash_gives_the_old_status(project
     }
     run_event(event, plugins=PLUGINS)
     assert [(t["from"], t["to"]) for t in transitions(project)] == [("active", "backlog")]
+
+
+def test_stashes_left_over_an_hour_are_swept_by_a_later_call(project: Path, tmp_path: Path) -> None:
+    state = Path(scratch_dir(str(tmp_path / "hookmux-home"))) / "plugins" / "metadata"
+    state.mkdir(parents=True)
+    stale, fresh = state / "before-refused-call.json", state / "before-running-call.json"
+    for path in (stale, fresh):
+        path.write_text('{"status": "active"}')
+    hour_and_more = time.time() - 3700
+    os.utime(stale, (hour_and_more, hour_and_more))
+    edit = {"old_string": '"type": "feature"', "new_string": '"type": "refactor"'}
+    assert decide(pre(project, "Edit", edit))[1] is None
+    assert not stale.exists()
+    assert fresh.exists()
+    assert len(list(state.glob("before-*.json"))) == 2  # the fresh one and this call's
+    # Swept once per process every few minutes, not on each call: a stash made stale
+    # now stays until the next sweep.
+    os.utime(fresh, (hour_and_more, hour_and_more))
+    assert decide(pre(project, "Edit", edit))[1] is None
+    assert fresh.exists()
 
 
 def test_a_new_metadata_json_records_its_first_status(project: Path) -> None:

@@ -72,13 +72,21 @@ def gather(paths: Paths, config: Config, now: dt.datetime | None = None) -> Memo
     )
 
 
-def _memory_text(path: str, ai_lines: int) -> str | None:
+def _read_memory(path: str, texts: dict[str, str | None]) -> str | None:
+    """A memory file's text (None when it is gone), read once per summary, which is
+    rendered again and again until it fits (each file read up to four times cost a
+    SessionStart some 2 ms)."""
+    if path not in texts:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                texts[path] = fh.read()
+        except OSError:
+            texts[path] = None  # deleted by the cache cleanup: not shown, still counted
+    return texts[path]
+
+
+def _memory_text(text: str, ai_lines: int) -> str:
     """A memory file's text with its ``## AI Summary`` cut to its last ``ai_lines`` lines."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        return None  # deleted by the cache cleanup: not shown, still counted
     lines = text.rstrip("\n").split("\n")
     try:
         start = lines.index("## AI Summary") + 1
@@ -94,24 +102,39 @@ def _memory_text(path: str, ai_lines: int) -> str | None:
     return "\n".join([*lines[:start], *body, "", *lines[end:]])
 
 
-def _kind_lines(title: str, entries: Sequence[Mapping[str, Any]], per_kind: int, ai_lines: int) -> list[str]:
+def _kind_lines(
+    title: str,
+    entries: Sequence[Mapping[str, Any]],
+    per_kind: int,
+    ai_lines: int,
+    texts: dict[str, str | None],
+) -> list[str]:
     lines = [f"{title}: {len(entries)}"]
     shown = [e for e in entries if isinstance(e.get("cache_file"), str)][-per_kind:] if per_kind else []
     if entries and shown:
         lines.append("")
         for entry in shown:
-            text = _memory_text(str(entry["cache_file"]), ai_lines)
+            text = _read_memory(str(entry["cache_file"]), texts)
             if text is None:
                 continue
-            lines.extend([*text.split("\n"), "", "---", ""])
+            lines.extend([*_memory_text(text, ai_lines).split("\n"), "", "---", ""])
     return lines
 
 
-def render(memory: Memory, config: Config, per_kind: int, ai_lines: int) -> str:
+def render(
+    memory: Memory,
+    config: Config,
+    per_kind: int,
+    ai_lines: int,
+    texts: dict[str, str | None] | None = None,
+) -> str:
+    """The summary; ``texts``: the memory files read so far (path -> text), shared by
+    the renderings of one summary."""
+    texts = {} if texts is None else texts
     lines = ["", BANNER, f"📊 MEMORY (Last {memory.retention_days} Days)", BANNER, ""]
-    lines += _kind_lines("🏆 WINS", memory.wins, per_kind, ai_lines)
+    lines += _kind_lines("🏆 WINS", memory.wins, per_kind, ai_lines, texts)
     lines += [""]
-    lines += _kind_lines("💥 LOSSES", memory.losses, per_kind, ai_lines)
+    lines += _kind_lines("💥 LOSSES", memory.losses, per_kind, ai_lines, texts)
     lines += ["", BANNER]
     if memory.preferences:
         prefs = preference_lines(memory.preferences)
@@ -137,13 +160,14 @@ def fits(text: str, config: Config) -> bool:
 def summary_text(memory: Memory, config: Config) -> str:
     """The summary, shortened until it fits the budget."""
     per_kind, ai_lines = config.recent_per_kind, config.ai_summary_lines
-    text = render(memory, config, per_kind, ai_lines)
+    texts: dict[str, str | None] = {}
+    text = render(memory, config, per_kind, ai_lines, texts)
     while not fits(text, config) and ai_lines > 0:
         ai_lines = ai_lines // 2
-        text = render(memory, config, per_kind, ai_lines)
+        text = render(memory, config, per_kind, ai_lines, texts)
     while not fits(text, config) and per_kind > 0:
         per_kind -= 1
-        text = render(memory, config, per_kind, ai_lines)
+        text = render(memory, config, per_kind, ai_lines, texts)
     if not fits(text, config):  # the patterns alone are too long: cut at a line
         kept: list[str] = []
         for line in text.split("\n"):
