@@ -83,3 +83,25 @@ def test_without_shared_memory_the_scratch_dir_is_under_the_home(
     monkeypatch.setattr(paths, "SHARED_MEMORY", str(tmp_path / "no-such-dir"))
     home = tmp_path / "home"
     assert context(home).scratch_dir == str(home / "scratch" / "plugins" / "demo")
+
+
+def test_a_shared_memory_directory_emptied_meanwhile_is_checked_again(
+    shared_memory: Path, tmp_path: Path
+) -> None:
+    """The system may empty /dev/shm of a user's files (logind's RemoveIPC at the last
+    logout): the directory is made private again, and one that another user made
+    meanwhile is not used."""
+    home = tmp_path / "home"
+    ctx = context(home)
+    base = shared_memory / f"hookmux-{os.getuid()}"
+    scratch = ctx.scratch_dir
+    shutil.rmtree(base)
+    assert ctx.scratch_dir == scratch
+    assert mode(base) == 0o700 and mode(scratch) == 0o700
+    if os.getuid() != 0:
+        return  # making a directory another user owns takes root
+    shutil.rmtree(base)
+    base.mkdir(mode=0o700)
+    os.chown(base, 65534, 65534)
+    assert ctx.scratch_dir == str(home / "scratch" / "plugins" / "demo")
+    assert list(base.iterdir()) == []

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from hookmux.state.paths import ensure_private_dir, scratch_dir
+from hookmux.state.paths import ensure_private_dir, plugin_scratch_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class HookContext:
         where the system has a shared-memory file system (``/dev/shm``): a file made there
         costs a fraction of one on disk, which an answering handler can afford; gone at a
         reboot. Elsewhere under ``$HOOKMUX_HOME``."""
-        return ensure_private_dir(os.path.join(scratch_dir(self.home), "plugins", self.plugin))
+        return plugin_scratch_dir(self.home, self.plugin)
 
     def remaining(self) -> float:
         """Seconds left before the handler's deadline."""

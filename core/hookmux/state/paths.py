@@ -98,15 +98,21 @@ _ensured: set[str] = set()
 
 def ensure_private_dir(path: str) -> str:
     """Create ``path`` (and parents) readable by this user only."""
-    if path in _ensured:
-        try:
-            if stat.S_ISDIR(os.stat(path).st_mode):
-                return path
-        except OSError:
-            pass  # removed since: made again
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    _ensured.add(path)
+    if not _still_there(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        _ensured.add(path)
     return path
+
+
+def _still_there(path: str) -> bool:
+    """Whether :func:`ensure_private_dir` made or found ``path`` in this process and it is
+    a directory still (one ``stat``)."""
+    if path not in _ensured:
+        return False
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False  # removed since: made again
 
 
 #: A file system in memory (Linux), where short-lived state goes: creating a file there
@@ -120,7 +126,7 @@ def scratch_dir(home: str) -> str:
     the same tool call): ``/dev/shm/hookmux-<uid>/<home's checksum>`` when the system has
     ``/dev/shm`` and that directory is this user's own, else ``<home>/scratch``. Always the
     same for a home and a user, so every process of the home finds the same files; not
-    created here (see :func:`ensure_private_dir`)."""
+    created here (see :func:`plugin_scratch_dir`)."""
     found = _scratch.get(home)
     if found is None:
         base = _private_memory_dir()
@@ -130,6 +136,18 @@ def scratch_dir(home: str) -> str:
             else os.path.join(home, "scratch")
         )
     return found
+
+
+def plugin_scratch_dir(home: str, plugin: str) -> str:
+    """``plugin``'s private directory in :func:`scratch_dir`, made if need be. Once made,
+    one ``stat`` tells it is still there; when it is not (the system may empty /dev/shm
+    of a user's files at their last logout), the shared-memory directory is checked
+    again before anything is made in it: someone else may have made it meanwhile."""
+    path = os.path.join(scratch_dir(home), "plugins", plugin)
+    if _still_there(path):
+        return path
+    _scratch.pop(home, None)
+    return ensure_private_dir(os.path.join(scratch_dir(home), "plugins", plugin))
 
 
 def _checksum(data: bytes) -> str:
