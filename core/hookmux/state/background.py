@@ -108,8 +108,9 @@ def ensure_worker(home: str, max_workers: int) -> bool:
 
     env = dict(os.environ, HOOKMUX_HOME=home, HOOKMUX_MAX_WORKERS=str(max_workers))
     env[SLOT_FD_ENV] = str(slot)
-    niceness = lowered_niceness() if hasattr(os, "getpriority") else 0
-    env[NICENESS_ENV] = str(niceness)
+    niceness = lowered_niceness() if hasattr(os, "getpriority") else None
+    if niceness is not None:
+        env[NICENESS_ENV] = str(niceness)
     log = os.path.join(home, "worker.log")
     try:
         out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -135,7 +136,7 @@ def ensure_worker(home: str, max_workers: int) -> bool:
         # Lowered by its starter at once, not by the worker once its imports are done:
         # an interpreter's start and hookmux's imports are tens of ms of CPU, which at
         # the starter's priority would compete with the daemon's next answers.
-        if niceness:
+        if niceness is not None:  # 0 too: a starter at -10 makes a worker at 0
             lower_priority(worker.pid, niceness)
     finally:
         if isinstance(out, int) and out >= 0:

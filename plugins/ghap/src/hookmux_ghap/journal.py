@@ -320,9 +320,8 @@ class Journal:
         """Add one tool call. When the count reaches ``frequency`` and a GHAP is
         active, reset it to 0 and return the GHAP (a check-in is due)."""
         with self.lock():
-            try:
-                fd = os.open(self.path(TOOL_COUNT), os.O_RDWR | os.O_CREAT | _NOFOLLOW, FILE_MODE)
-            except OSError:  # a symlink, say: replaced whole, as every other file
+            fd = self._open_tool_count()
+            if fd is None:
                 count = self.tool_count() + 1
                 current = self.current() if count >= frequency else None
                 self._write(TOOL_COUNT, "0" if current is not None else str(count), durable=False)
@@ -342,12 +341,19 @@ class Journal:
         with self.lock():
             self._zero_tool_count()
 
+    def _open_tool_count(self) -> int | None:
+        """The count's file opened for :func:`_overwrite`, or None where it cannot be (a
+        symlink, say: then it is replaced whole, as every other file)."""
+        try:
+            return os.open(self.path(TOOL_COUNT), os.O_RDWR | os.O_CREAT | _NOFOLLOW, FILE_MODE)
+        except OSError:
+            return None
+
     def _zero_tool_count(self) -> None:
         """The count back to 0 (the caller holds the lock), in place as every count is:
         a temporary file, its sync and a rename cost a SessionStart 1 to 2 ms."""
-        try:
-            fd = os.open(self.path(TOOL_COUNT), os.O_RDWR | os.O_CREAT | _NOFOLLOW, FILE_MODE)
-        except OSError:  # a symlink, say: replaced whole, as every other file
+        fd = self._open_tool_count()
+        if fd is None:
             self._write(TOOL_COUNT, "0", durable=False)
             return
         try:
