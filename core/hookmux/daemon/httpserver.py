@@ -152,7 +152,6 @@ class HTTPHandler(socketserver.BaseRequestHandler):
                 self.busy = False
                 if self.server.daemon.draining:
                     self.close_connection = True
-            self.server.daemon.hold_back()
 
     def finish(self) -> None:
         with self.server.daemon.lock:
@@ -318,6 +317,10 @@ class HTTPHandler(socketserver.BaseRequestHandler):
             # event more than the check costs this connection's thread.
             daemon.log_if_invalid(body)
             return
+        # A flood of events outruns their after-answer work: this one waits (its client
+        # with it) until that work caught up, instead of piling it up in memory. Held
+        # here, not between two requests: a client gone after its answer holds no slot.
+        daemon.hold_back()
         deadline = query_deadline(query)
         args = ["--transport=http"] + ([f"--deadline={deadline!r}"] if deadline else [])
         if daemon.only_observed(body):
