@@ -37,7 +37,9 @@ def _env(hookmux_cli: HookmuxCLI, tmp_path: Path, **extra: str) -> dict[str, str
 
 
 def _event(tmp_path: Path, n: int, log: Path, sleep: float = 0.0) -> dict[str, object]:
-    return make_event("SubagentStop", cwd=tmp_path, agent_id=f"agent-{n}", hmtest_log=str(log), hmtest_sleep=sleep)
+    return make_event(
+        "SubagentStop", cwd=tmp_path, agent_id=f"agent-{n}", hmtest_log=str(log), hmtest_sleep=sleep
+    )
 
 
 def _observed(log: Path) -> list[tuple[str, int]]:
@@ -100,7 +102,9 @@ def test_a_killed_after_process_loses_no_event(hookmux_cli: HookmuxCLI, tmp_path
             assert daemon.post(_event(tmp_path, n, log, sleep=0.1)) == (200, b"")
         wait_for(lambda: len(_observed(log)) >= 2, timeout=20)
         os.kill(process, signal.SIGKILL)
-        wait_for(lambda: {agent for agent, _ in _observed(log)} == {f"agent-{n}" for n in range(10)}, timeout=30)
+        wait_for(
+            lambda: {agent for agent, _ in _observed(log)} == {f"agent-{n}" for n in range(10)}, timeout=30
+        )
         wait_for(lambda: daemon.health()["in_flight"] == 0)
         pid = daemon.pid()
         text = (daemon.home / "daemon" / "daemon.log").read_text()

@@ -74,6 +74,11 @@ def _print_status(status: dict[str, Any]) -> None:
     )
     click.echo(f"  uptime:   {status['uptime_s']:.0f} s; exits after {status['idle_timeout_s']:g} s idle")
     click.echo(f"  memory:   {status['rss_bytes'] / 1048576:.1f} MB, {status['threads']} threads")
+    if status.get("after_process"):
+        click.echo(
+            f"  after-answer process: pid {status['after_process']}, "
+            f"{status.get('after_process_rss_bytes', 0) / 1048576:.1f} MB"
+        )
     click.echo(f"  hung handler threads: {status['hung_threads']}; sessions: {status['sessions']}")
     click.echo(f"  plugins:  {status.get('plugins_loaded') or '(none loaded yet)'}")
     click.echo(f"  log:      {status['log']}")

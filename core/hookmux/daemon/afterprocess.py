@@ -69,7 +69,7 @@ class AfterProcess:
 
         niceness = lowered_niceness() if hasattr(os, "getpriority") else None
         try:
-            self._process = subprocess.Popen(  # noqa: S603 - ourselves
+            self._process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "hookmux.daemon.afterprocess", self._home, str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     manifest = load_manifest(home)
     plugin_manager = make_plugin_manager()
-    load_plugins(manifest, plugin_manager, lambda message: None)  # the daemon says it too
+    load_plugins(manifest, plugin_manager, lambda _: None)  # the daemon says it too
     settings = SettingsCache(watch=True)
     environ = MappingProxyType(dict(os.environ))
     gc.collect()

@@ -233,7 +233,9 @@ class Daemon:
         self._after_thread: threading.Thread | None = None
         #: where the after-answer work runs, unless turned off (then in this interpreter)
         self.after_process = (
-            afterprocess.AfterProcess(home, self.environ, self.log) if afterprocess.wanted(self.environ) else None
+            afterprocess.AfterProcess(home, self.environ, self.log)
+            if afterprocess.wanted(self.environ)
+            else None
         )
         #: notified as after-answer work gets done while connections are held back for it
         self._caught_up = threading.Condition(threading.Lock())
@@ -933,7 +935,9 @@ class Daemon:
     def _ensure_after_thread(self) -> None:
         with self.lock:
             if self._after_thread is None:
-                self._after_thread = threading.Thread(target=self._run_after, name="hookmux-after", daemon=True)
+                self._after_thread = threading.Thread(
+                    target=self._run_after, name="hookmux-after", daemon=True
+                )
                 self._after_thread.start()
 
     def _run_after(self) -> None:

@@ -191,16 +191,18 @@ def test_every_hook_event_of_a_real_session_is_captured_and_every_tool_call_corr
 
 
 def test_the_same_session_through_the_warm_daemon(claude: Path, tmp_path: Path) -> None:
-    """http hooks to `hookmux serve` (SessionStart stays a command hook): the daemon writes
-    the lines, concurrently for the parallel calls, and nothing is missed."""
+    """http hooks to `hookmux serve` (SessionStart stays a command hook): the daemon's
+    after-answer process writes the lines, in order for the parallel calls, and nothing
+    is missed."""
     setup = Setup(tmp_path.resolve(), "http")
     port = int(setup.env["HOOKMUX_SERVE_PORT"])  # the port install wrote into the http hooks
     with served(setup.env, port=port) as daemon, MessagesAPI(session_script(setup.project)) as api:
         run = run_claude(claude, setup.project, setup.home, api.url, timeout=300,
                          extra_env=setup.claude_env(serve=True))  # fmt: skip
         session, lines = check_session(setup, run, api)
-        pid = daemon.pid()
-        assert daemon.health()["requests_http"] > 0
+        health = daemon.health()
+        pid = health["after_process"]  # where a daemon's observers run
+        assert health["requests_http"] > 0 and pid not in ("", health["pid"])
     by_pid = collections.Counter(line["pid"] == pid for line in lines)
     assert by_pid[True] >= len(lines) - 2, by_pid  # all but the command hooks (SessionStart)
     check_bundle(setup, session, lines)
