@@ -14,7 +14,7 @@ from pathlib import Path
 from daemon_support import served, wait_for
 from plugin_site import install_plugin
 
-from hookmux.daemon.lifecycle import AFTER_BACKLOG
+from hookmux.daemon.lifecycle import AFTER_BACKLOG, AFTER_BACKLOG_BYTES
 from hookmux.testing import HookmuxCLI, hookmux_executable, make_event
 
 #: An observer that says which process ran it; it waits ``hmtest_sleep`` seconds first.
@@ -134,12 +134,33 @@ def test_the_after_process_dies_with_the_daemon_and_the_next_daemon_does_what_wa
     assert [a for a, _ in _observed(log)][-1] == "agent-5"
 
 
+def test_a_flood_of_large_events_is_held_to_the_bytes_owed(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
+    """With the after-answer process, what waits for it is the events' bytes: a flood of
+    large events is held back once they add up to AFTER_BACKLOG_BYTES, long before
+    AFTER_BACKLOG_PROCESS of them; none is lost, and they are observed in order."""
+    env = _env(hookmux_cli, tmp_path)
+    log = tmp_path / "observed.log"
+    filler = "x" * 200_000
+    count = 3 * AFTER_BACKLOG_BYTES // len(filler)
+    most = 0
+    with served(env) as daemon:
+        for n in range(count):
+            event = {**_event(tmp_path, n, log, sleep=0.02), "hmtest_filler": filler}
+            assert daemon.post(event) == (200, b"")
+            if n % 10 == 0:
+                most = max(most, daemon.health()["after_owed"])
+        wait_for(lambda: len(_observed(log)) == count, timeout=120)
+    assert AFTER_BACKLOG_BYTES // len(filler) // 2 <= most <= AFTER_BACKLOG_BYTES // len(filler) + 2
+    assert [a for a, _ in _observed(log)] == [f"agent-{n}" for n in range(count)]
+
+
 def test_one_shot_connections_in_a_flood_are_each_answered(hookmux_cli: HookmuxCLI, tmp_path: Path) -> None:
     """A flood of relays or http hooks, each on a connection of its own, outruns slow
     observers: each event waits for its answer until the work caught up, and no connection
     whose client already left holds one of the daemon's connection slots meanwhile (the
-    events past the limit were turned away: closed without an answer)."""
-    env = _env(hookmux_cli, tmp_path)
+    events past the limit were turned away: closed without an answer). The daemon does the
+    work itself here: its bound is the tightest."""
+    env = _env(hookmux_cli, tmp_path, HOOKMUX_SERVE_AFTER_PROCESS="0")
     log = tmp_path / "observed.log"
     count = 3 * AFTER_BACKLOG
     with served(env) as daemon:

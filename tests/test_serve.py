@@ -1116,12 +1116,14 @@ def hookmux_subagent_stop(event):
 def test_a_flood_of_events_is_slowed_to_the_pace_of_their_observers(
     hookmux_cli: HookmuxCLI, tmp_path: Path
 ) -> None:
-    """Answers outrun observers that take 20 ms each: the connection is held back
-    between two events once the work left for after the answers lags too far, so it
-    stays bounded (and the pending log with it), and none of it is lost."""
+    """Answers outrun observers that take 20 ms each: events are held back once the work
+    left for after the answers lags too far, so it stays bounded (and the pending log
+    with it), and none of it is lost. The daemon does that work itself here, which holds
+    the events' handlers meanwhile: the tightest bound (its after-answer process is
+    held to the bytes it is owed: tests/test_after_process.py)."""
     site = tmp_path / "site"
     install_plugin(site, "slowwatch", SLOW_WATCHER)
-    env = hookmux_cli.env(PYTHONPATH=str(site))
+    env = hookmux_cli.env(PYTHONPATH=str(site), HOOKMUX_SERVE_AFTER_PROCESS="0")
     log = tmp_path / "observed.log"
     count = 3 * AFTER_BACKLOG
     with served(env) as daemon:

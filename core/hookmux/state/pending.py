@@ -95,9 +95,11 @@ class PendingLog:
         self._directory = directory
         self._segments = [_Segment(directory, 0)]
         self._current = self._segments[0]
-        #: the segment of each entry owed
-        self._where: dict[int, _Segment] = {}
+        #: the segment of each entry owed, and the entry's size
+        self._where: dict[int, tuple[_Segment, int]] = {}
         self._lock = threading.Lock()
+        #: bytes of the entries owed (a gauge: read without the lock)
+        self.owed_bytes = 0
 
     @property
     def owed(self) -> int:
@@ -120,12 +122,15 @@ class PendingLog:
                 if not other.at:
                     segment = self._current = other
             segment.write(n, record)
-            self._where[n] = segment
+            self._where[n] = (segment, len(record))
+            self.owed_bytes += len(record)
 
     def paid(self, n: int) -> None:
         """Entry ``n``'s after-work ran."""
         with self._lock:
-            self._where.pop(n).mark(n)
+            segment, size = self._where.pop(n)
+            segment.mark(n)
+            self.owed_bytes -= size
 
     def close(self) -> None:
         """Close the log; its files stay if something is owed (the next daemon does it)."""
