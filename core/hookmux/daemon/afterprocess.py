@@ -184,19 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             log(f"after-answer process: unreadable entry, leaving: {exc}")
             return 1
-        try:
-            replay(
-                header,
-                payload,
-                home=home,
-                environ=environ,
-                manifest=manifest,
-                plugin_manager=plugin_manager,
-                settings_loader=settings.load,
-                log=log,
-            )
-        except Exception as exc:  # noqa: BLE001 - the next entry still runs
-            log(f"replaying an event: {type(exc).__name__}: {exc}")
+        replay(
+            header,
+            payload,
+            home=home,
+            environ=environ,
+            manifest=manifest,
+            plugin_manager=plugin_manager,
+            settings_loader=settings.load,
+            log=log,
+        )
         channel.write(b"%d\n" % place)
         channel.flush()
     return 0

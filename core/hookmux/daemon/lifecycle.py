@@ -475,10 +475,7 @@ class Daemon:
             for orphan in orphans(private_daemon_dir(self.home)):
                 entries = orphan.unpaid()
                 for n, header, payload in entries:
-                    try:
-                        self._replay(header, payload)
-                    except Exception as exc:  # noqa: BLE001 - the next entry still runs
-                        self.log(f"replaying an event: {type(exc).__name__}: {exc}")
+                    self._replay(header, payload)
                     orphan.paid(n)
                 orphan.remove()
                 if entries:
@@ -998,10 +995,7 @@ class Daemon:
         """Do here what the after-answer process could not: the entry replayed, as an
         orphan's would be."""
         self._yield_to_answers()
-        try:
-            self._replay(json.loads(header), payload)
-        except Exception as exc:  # noqa: BLE001 - the answer is out; keep serving
-            self.log(f"replaying an event: {type(exc).__name__}: {exc}")
+        self._replay(json.loads(header), payload)
 
     def _run_tasks(self, tasks: list[Callable[[], None]]) -> None:
         for task in tasks:

@@ -48,7 +48,24 @@ def replay(
     log: Callable[[str], None],
 ) -> None:
     """Run the observers, records and background jobs of an answered event (routed in
-    full when its header names no handler that answered it)."""
+    full when its header names no handler that answered it). Never raises: a failure is
+    logged, and the caller goes on with the next entry."""
+    try:
+        _replay(header, payload, home, environ, manifest, plugin_manager, settings_loader, log)
+    except Exception as exc:  # noqa: BLE001 - one entry's failure is that entry's
+        log(f"replaying an event: {type(exc).__name__}: {exc}")
+
+
+def _replay(
+    header: Mapping[str, Any],
+    payload: bytes,
+    home: str,
+    environ: Mapping[str, str],
+    manifest: Mapping[str, Any],
+    plugin_manager: Any,
+    settings_loader: Any,
+    log: Callable[[str], None],
+) -> None:
     from hookmux.routing.dispatch import Outcome as HandlerOutcome
 
     answered = header.get("answered")
